@@ -1,0 +1,1 @@
+//! The repository conformance suite, filled in separately.

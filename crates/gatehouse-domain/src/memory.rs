@@ -1,0 +1,1 @@
+//! An in-memory [`Store`](crate::Store), filled in separately.
