@@ -25,6 +25,9 @@ pub mod throttle;
 pub mod users;
 
 pub use error::TokensError;
+pub use housekeeping::{CleanupReport, HousekeepingSettings};
+pub use jwt::JwtAlgorithm;
+pub use users::{TokenSettings, UserTokenService};
 
 use std::sync::Arc;
 
