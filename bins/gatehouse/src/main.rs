@@ -40,7 +40,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         cli::Command::Serve { bind } => bind.clone(),
         _ => None,
     };
-    let overrides = Overrides { database_url: cli.database_url.clone(), bind };
+    let overrides = Overrides {
+        database_url: cli.database_url.clone(),
+        bind,
+    };
     let settings = Settings::load(cli.config.as_deref(), &overrides)?;
     commands::dispatch(cli.command, &settings)
 }

@@ -61,15 +61,17 @@ pub fn serve(settings: &Settings) -> anyhow::Result<()> {
         );
     }
 
-    log::info!("gatehouse listening on {public_base_url} (database: {})", parts.store.backend());
+    log::info!(
+        "gatehouse listening on {public_base_url} (database: {})",
+        parts.store.backend()
+    );
     log::info!(
         "create the first admin with: gatehouse admin create --username NAME --email EMAIL \
          --password-stdin"
     );
 
-    actix_web::rt::System::new().block_on(async move {
-        start_server(listener, state, settings.server.workers)?.await
-    })?;
+    actix_web::rt::System::new()
+        .block_on(async move { start_server(listener, state, settings.server.workers)?.await })?;
     log::info!("gatehouse stopped");
     Ok(())
 }
@@ -78,12 +80,14 @@ pub fn serve(settings: &Settings) -> anyhow::Result<()> {
 ///
 /// The jobs are idempotent batched deletes, so every replica may run them at once.
 fn spawn_housekeeping(context: Context, settings: HousekeepingSettings, interval: Duration) {
-    let spawned = thread::Builder::new().name("housekeeping".into()).spawn(move || loop {
-        if let Err(error) = housekeeping::run_all(&context, &settings) {
-            log::error!("housekeeping failed: {error}");
-        }
-        thread::sleep(interval);
-    });
+    let spawned = thread::Builder::new()
+        .name("housekeeping".into())
+        .spawn(move || loop {
+            if let Err(error) = housekeeping::run_all(&context, &settings) {
+                log::error!("housekeeping failed: {error}");
+            }
+            thread::sleep(interval);
+        });
     if let Err(error) = spawned {
         log::error!("cannot start the housekeeping thread: {error}");
     }

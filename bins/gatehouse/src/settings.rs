@@ -88,7 +88,11 @@ pub struct DatabaseSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self { url: "sqlite://gatehouse.db".to_owned(), pool_size: 8, pool_timeout_secs: 5 }
+        Self {
+            url: "sqlite://gatehouse.db".to_owned(),
+            pool_size: 8,
+            pool_timeout_secs: 5,
+        }
     }
 }
 
@@ -152,7 +156,10 @@ pub struct LockoutSettings {
 
 impl Default for LockoutSettings {
     fn default() -> Self {
-        Self { max_failures: 6, timeout_secs: 1800 }
+        Self {
+            max_failures: 6,
+            timeout_secs: 1800,
+        }
     }
 }
 
@@ -170,7 +177,11 @@ pub struct TokenSettings {
 
 impl Default for TokenSettings {
     fn default() -> Self {
-        Self { admin_ttl_mins: 60, customer_ttl_mins: 60, jwt_alg: "HS256".to_owned() }
+        Self {
+            admin_ttl_mins: 60,
+            customer_ttl_mins: 60,
+            jwt_alg: "HS256".to_owned(),
+        }
     }
 }
 
@@ -202,7 +213,10 @@ pub struct HousekeepingSettings {
 
 impl Default for HousekeepingSettings {
     fn default() -> Self {
-        Self { enabled: true, interval_secs: 60 }
+        Self {
+            enabled: true,
+            interval_secs: 60,
+        }
     }
 }
 
@@ -275,12 +289,20 @@ impl Settings {
 
     /// Checks the values that deserialising alone cannot.
     fn validate(&self) -> Result<(), SettingsError> {
-        let fail = |key, reason: &str| Err(SettingsError::Value { key, reason: reason.to_owned() });
+        let fail = |key, reason: &str| {
+            Err(SettingsError::Value {
+                key,
+                reason: reason.to_owned(),
+            })
+        };
         if !["sqlite://", "postgres://", "postgresql://", "mysql://"]
             .iter()
             .any(|scheme| self.database.url.starts_with(scheme))
         {
-            return fail("database.url", "must start with sqlite://, postgres:// or mysql://");
+            return fail(
+                "database.url",
+                "must start with sqlite://, postgres:// or mysql://",
+            );
         }
         if self.database.pool_size == 0 {
             return fail("database.pool_size", "must be at least 1");
@@ -291,7 +313,10 @@ impl Settings {
             return fail("server.bind", "must be HOST:PORT");
         }
         if !["rfc5849", "compat"].contains(&self.oauth.canonicalization.as_str()) {
-            return fail("oauth.canonicalization", "must be \"rfc5849\" or \"compat\"");
+            return fail(
+                "oauth.canonicalization",
+                "must be \"rfc5849\" or \"compat\"",
+            );
         }
         if let Some(method) = self
             .oauth
@@ -318,7 +343,10 @@ impl Settings {
 
     /// The SQLite database file, when the database is SQLite.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        self.database.url.strip_prefix("sqlite://").map(PathBuf::from)
+        self.database
+            .url
+            .strip_prefix("sqlite://")
+            .map(PathBuf::from)
     }
 }
 
@@ -329,7 +357,12 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Option<config::Map<String, String>> {
-        Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Some(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -343,10 +376,25 @@ mod tests {
         assert_eq!(settings.oauth.timestamp_window_secs, 600);
         assert_eq!(settings.oauth.signature_methods, ["HMAC-SHA256"]);
         assert_eq!(settings.oauth.canonicalization, "rfc5849");
-        assert_eq!((settings.oauth.post_timeout_secs, settings.oauth.post_max_redirects), (5, 0));
+        assert_eq!(
+            (
+                settings.oauth.post_timeout_secs,
+                settings.oauth.post_max_redirects
+            ),
+            (5, 0)
+        );
         assert!(!settings.oauth.enable_integration_as_bearer);
-        assert_eq!((settings.lockout.max_failures, settings.lockout.timeout_secs), (6, 1800));
-        assert_eq!((settings.tokens.admin_ttl_mins, settings.tokens.customer_ttl_mins), (60, 60));
+        assert_eq!(
+            (settings.lockout.max_failures, settings.lockout.timeout_secs),
+            (6, 1800)
+        );
+        assert_eq!(
+            (
+                settings.tokens.admin_ttl_mins,
+                settings.tokens.customer_ttl_mins
+            ),
+            (60, 60)
+        );
         assert_eq!(settings.tokens.jwt_alg, "HS256");
     }
 
@@ -362,10 +410,16 @@ mod tests {
 
         let settings = Settings::load_from(
             Some(&file.0),
-            &Overrides { bind: Some("127.0.0.1:9100".into()), database_url: None },
+            &Overrides {
+                bind: Some("127.0.0.1:9100".into()),
+                database_url: None,
+            },
             env(&[
                 ("GATEHOUSE_DATABASE__URL", "postgres://db/gatehouse"),
-                ("GATEHOUSE_OAUTH__SIGNATURE_METHODS", "HMAC-SHA256,HMAC-SHA1"),
+                (
+                    "GATEHOUSE_OAUTH__SIGNATURE_METHODS",
+                    "HMAC-SHA256,HMAC-SHA1",
+                ),
             ]),
         )
         .unwrap();
@@ -373,7 +427,10 @@ mod tests {
         assert_eq!(settings.database.pool_size, 3);
         assert_eq!(settings.server.bind, "127.0.0.1:9100");
         assert_eq!(settings.tokens.jwt_alg, "HS384");
-        assert_eq!(settings.oauth.signature_methods, ["HMAC-SHA256", "HMAC-SHA1"]);
+        assert_eq!(
+            settings.oauth.signature_methods,
+            ["HMAC-SHA256", "HMAC-SHA1"]
+        );
         std::fs::remove_file(file.0).unwrap();
     }
 
@@ -398,7 +455,10 @@ mod tests {
 
         let error = Settings::load_from(
             None,
-            &Overrides { database_url: Some("redis://x".into()), bind: None },
+            &Overrides {
+                database_url: Some("redis://x".into()),
+                bind: None,
+            },
             env(&[]),
         )
         .unwrap_err()
@@ -407,8 +467,10 @@ mod tests {
     }
 
     fn tempfile_path(name: &str) -> (PathBuf, std::fs::File) {
-        let path = std::env::temp_dir()
-            .join(format!("gatehouse-settings-{name}-{}.toml", std::process::id()));
+        let path = std::env::temp_dir().join(format!(
+            "gatehouse-settings-{name}-{}.toml",
+            std::process::id()
+        ));
         let file = std::fs::File::create(&path).unwrap();
         (path, file)
     }

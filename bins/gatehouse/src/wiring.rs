@@ -72,10 +72,21 @@ pub fn build(settings: &Settings) -> anyhow::Result<Parts> {
             .context("cannot set up the token service")?,
     );
     let oauth = OAuthService::new(context.clone(), oauth_settings(settings)?);
-    let integrations =
-        Arc::new(IntegrationService::new(context.clone(), oauth.clone(), Arc::clone(&tree)));
+    let integrations = Arc::new(IntegrationService::new(
+        context.clone(),
+        oauth.clone(),
+        Arc::clone(&tree),
+    ));
 
-    Ok(Parts { store, context, users, oauth: Arc::new(oauth), integrations, tree, housekeeping })
+    Ok(Parts {
+        store,
+        context,
+        users,
+        oauth: Arc::new(oauth),
+        integrations,
+        tree,
+        housekeeping,
+    })
 }
 
 /// The ACL tree: the built-in one, with the configured files merged over it.
