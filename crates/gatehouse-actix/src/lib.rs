@@ -11,6 +11,8 @@
 //! - [`poster`]: the credential POST of activation, with `awc`;
 //! - [`metrics`]: the Prometheus registry behind `/metrics`;
 //! - [`server`]: [`start_server`] and the request-wide middleware.
+//! - [`admin`]: the admin web UI under `/admin/` (integration grid, forms, activation), with
+//!   its own cookie session and forgery protection.
 //!
 //! Architecture invariant: this is the only crate that knows actix. It holds no business rule:
 //! every decision is a service's, and every refusal comes back as a service error that
