@@ -1,7 +1,8 @@
 //! Runs the real `gatehouse` binary for end-to-end tests: CLI commands, and `serve` on port 0
 //! with its log captured.
 
-#![allow(dead_code)]
+// Test plumbing: a failed step should stop the test with its cause, which is what unwrap does.
+#![allow(dead_code, clippy::unwrap_used, clippy::print_stderr)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -57,7 +58,12 @@ pub fn run(args: &[&str], stdin: &str) -> (bool, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the gatehouse binary starts");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     (
         output.status.success(),
@@ -96,7 +102,11 @@ impl Server {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 if let Some(rest) = line.split("listening on ").nth(1) {
-                    let url = rest.split_whitespace().next().unwrap_or_default().to_owned();
+                    let url = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
                     let _ = found.send(url);
                 }
                 let mut log = sink.lock().unwrap();
@@ -111,16 +121,55 @@ impl Server {
                 break url;
             }
             if let Some(status) = child.try_wait().unwrap() {
-                panic!("gatehouse serve exited with {status}:\n{}", log.lock().unwrap());
+                panic!(
+                    "gatehouse serve exited with {status}:\n{}",
+                    log.lock().unwrap()
+                );
             }
             assert!(Instant::now() < deadline, "gatehouse serve did not start");
         };
-        Self { child, base_url, log }
+        Self {
+            child,
+            base_url,
+            log,
+        }
     }
 
     /// Everything the server logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
+    }
+
+    /// The server's process id, for `/proc/<pid>/status`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// `http://HOST:PORT/` where the server really listens, from the listener's own start-up
+    /// line (the announced base URL is the configured public one when `server.public_base_url`
+    /// is set). Needs `info` logging; waits up to 30 s for the line.
+    pub fn listen_address(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let log = self.log();
+            let found = log.lines().find_map(|line| line.split("listening on: ").nth(1));
+            if let Some(address) = found {
+                return format!("http://{}/", address.trim());
+            }
+            assert!(Instant::now() < deadline, "the listener did not log its address:\n{log}");
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the server at once with SIGKILL, as a crash or the OOM killer would, and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -147,12 +196,17 @@ pub fn require_or_skip(available: bool, what: &str) -> bool {
     if available {
         return true;
     }
-    assert!(std::env::var_os("CI").is_none(), "{what} is required under CI");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{what} is required under CI"
+    );
     eprintln!("SKIPPED: {what} is not installed here; run scripts/setup to install it");
     false
 }
 
 /// The path of a file beside this test.
 pub fn test_file(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(relative)
 }
