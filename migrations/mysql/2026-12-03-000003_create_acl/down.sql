@@ -1,0 +1,2 @@
+DROP TABLE authorization_rule;
+DROP TABLE authorization_role;
