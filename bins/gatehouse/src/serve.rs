@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use gatehouse_acl::Acl;
+use gatehouse_actix::metrics::{PoolProbe, PoolUsage};
 use gatehouse_actix::{start_server, AppState, HttpSettings, PublicBaseUrl, Services};
 use gatehouse_tokens::housekeeping::{self, HousekeepingSettings};
 use gatehouse_tokens::Context;
@@ -51,7 +52,19 @@ pub fn serve(settings: &Settings) -> anyhow::Result<()> {
         blocking_threads: usize::try_from(settings.database.pool_size).unwrap_or(8),
         ..HttpSettings::default()
     };
-    let state = AppState::builder(services).settings(http).build();
+    let pool = parts.store.clone();
+    let probe: PoolProbe = Arc::new(move || {
+        let state = pool.pool_state();
+        PoolUsage {
+            connections: state.connections,
+            idle: state.idle,
+            max_size: state.max_size,
+        }
+    });
+    let state = AppState::builder(services)
+        .settings(http)
+        .pool_probe(probe)
+        .build();
 
     if settings.housekeeping.enabled {
         spawn_housekeeping(

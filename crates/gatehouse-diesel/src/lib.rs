@@ -53,4 +53,4 @@ mod store;
 
 pub use connection::{AnyConnection, Backend};
 pub use error::Error;
-pub use store::{DieselStore, StoreOptions};
+pub use store::{DieselStore, PoolState, StoreOptions};

@@ -41,6 +41,17 @@ impl Default for StoreOptions {
     }
 }
 
+/// A snapshot of the connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// Connections open, idle or in use.
+    pub connections: u32,
+    /// Connections open and not in use.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max_size: u32,
+}
+
 /// Storage on SQLite, PostgreSQL or MySQL/MariaDB: a pool of connections that implements
 /// every repository trait. Cloning is cheap; clones share the pool.
 #[derive(Clone)]
@@ -117,6 +128,16 @@ impl DieselStore {
     /// The backend this store runs on.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// How the connection pool is used right now, for metrics.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
     }
 
     /// Applies the migrations not applied yet and returns their names, oldest first. Running
