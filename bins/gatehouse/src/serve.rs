@@ -50,6 +50,9 @@ pub fn serve(settings: &Settings) -> anyhow::Result<()> {
         post_timeout: Duration::from_secs(settings.oauth.post_timeout_secs),
         post_max_redirects: u8::try_from(settings.oauth.post_max_redirects).unwrap_or(u8::MAX),
         blocking_threads: usize::try_from(settings.database.pool_size).unwrap_or(8),
+        // A request is answered within the pool timeout, even when the database stops
+        // answering without closing its connections.
+        service_deadline: Duration::from_secs(settings.database.pool_timeout_secs.max(1)),
         ..HttpSettings::default()
     };
     let pool = parts.store.clone();

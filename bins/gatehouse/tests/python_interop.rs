@@ -65,10 +65,20 @@ fn python_clients_complete_the_handshake_and_nothing_secret_is_logged() {
         .iter()
         .filter_map(|value| value.as_str())
         .collect();
-    assert!(secrets.len() > 40, "the clients reported what they saw: {}", secrets.len());
+    assert!(
+        secrets.len() > 40,
+        "the clients reported what they saw: {}",
+        secrets.len()
+    );
     let log = server.log();
-    assert!(log.contains("/oauth/token/access"), "debug logging covers the requests");
+    assert!(
+        log.contains("/oauth/token/access"),
+        "debug logging covers the requests"
+    );
     for secret in secrets {
-        assert!(!log.contains(secret), "the server log contains a credential: {secret:.6}…");
+        assert!(
+            !log.contains(secret),
+            "the server log contains a credential: {secret:.6}…"
+        );
     }
 }

@@ -12,12 +12,14 @@
 mod check;
 mod error;
 mod grants;
+mod lines;
 mod parse;
 mod tree;
 
 pub use check::{unauthorized_message, Acl, Principal};
 pub use error::AclError;
 pub use grants::Grants;
+pub use lines::LineIndex;
 pub use parse::{is_valid_resource_id, MAX_DEPTH};
 pub use tree::{ResourceNode, ResourceTree};
 

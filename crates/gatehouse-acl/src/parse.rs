@@ -10,6 +10,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::error::AclError;
+use crate::lines::LineIndex;
 use crate::ROOT;
 
 /// How deeply `<resource>` elements may nest in one file. The reference's deepest branch is
@@ -70,6 +71,7 @@ pub(crate) fn parse_acl_xml(source_name: &str, xml: &str) -> Result<Vec<Declarat
     let mut parser = Parser {
         source_name,
         xml,
+        lines: LineIndex::new(xml),
         open: Vec::new(),
         top_level: Vec::new(),
         seen_root: false,
@@ -82,6 +84,7 @@ pub(crate) fn parse_acl_xml(source_name: &str, xml: &str) -> Result<Vec<Declarat
 struct Parser<'a> {
     source_name: &'a str,
     xml: &'a str,
+    lines: LineIndex,
     open: Vec<OpenElement>,
     top_level: Vec<Declaration>,
     seen_root: bool,
@@ -276,14 +279,7 @@ impl Parser<'_> {
 
     /// The 1-based line of a byte offset.
     fn line_at(&self, position: u64) -> usize {
-        let end = usize::try_from(position)
-            .unwrap_or(usize::MAX)
-            .min(self.xml.len());
-        self.xml.as_bytes()[..end]
-            .iter()
-            .filter(|byte| **byte == b'\n')
-            .count()
-            + 1
+        self.lines.line_at(position)
     }
 
     fn invalid(&self, line: usize, reason: String) -> AclError {

@@ -18,6 +18,7 @@
 
 use std::marker::PhantomData;
 use std::ops::Deref;
+use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -34,6 +35,7 @@ use gatehouse_tokens::TokensError;
 
 use crate::body::{check_parameter_count, content_type, is_form, read_body};
 use crate::error::ApiError;
+use crate::handlers::blocking;
 use crate::settings::PublicBaseUrl;
 use crate::state::AppState;
 
@@ -144,7 +146,13 @@ pub async fn authenticate(
 /// Reads the body of a signed request within the limits.
 async fn keep_signed_body(req: &HttpRequest, payload: &mut Payload) -> Result<Bytes, ApiError> {
     let state = app_state(req)?;
-    let body = read_body(req, payload, state.settings.max_body_bytes).await?;
+    let body = read_body(
+        req,
+        payload,
+        state.settings.max_body_bytes,
+        state.settings.body_timeout,
+    )
+    .await?;
     if is_form(req) {
         check_parameter_count(&body, state.settings.max_parameters)?;
     }
@@ -399,9 +407,10 @@ async fn authenticate_signed(
 
     let signed = SignedRequest::capture(req, &state.settings.public_base_url, body);
     let oauth = state.services.oauth.clone();
-    let outcome = web::block(move || oauth.authenticate_signed(&signed.parts()))
-        .await
-        .map_err(ApiError::Blocking)?;
+    let outcome = blocking(state, Duration::ZERO, move || {
+        oauth.authenticate_signed(&signed.parts())
+    })
+    .await?;
 
     outcome.map_err(|error| {
         if is_refusal(&error) {
@@ -421,9 +430,10 @@ async fn authenticate_bearer(
 ) -> Result<Option<Principal>, ApiError> {
     let users = state.services.users.clone();
     let token = token.to_owned();
-    let outcome = web::block(move || users.authenticate_bearer(&token))
-        .await
-        .map_err(ApiError::Blocking)?;
+    let outcome = blocking(state, Duration::ZERO, move || {
+        users.authenticate_bearer(&token)
+    })
+    .await?;
 
     match outcome {
         Ok(principal) => Ok(Some(principal)),

@@ -1,6 +1,8 @@
 //! Request bodies and parameters within limits: the body size limit, the cap on the number of
 //! query and form parameters, and JSON decoding with the crate's own error answers.
 
+use std::time::Duration;
+
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::{Bytes, BytesMut};
@@ -11,11 +13,12 @@ use serde::de::DeserializeOwned;
 use crate::error::ApiError;
 
 /// Reads the whole body, refusing it once it exceeds `limit` bytes (before reading anything
-/// when `Content-Length` already says so).
+/// when `Content-Length` already says so), or when it has not all arrived within `timeout`.
 pub async fn read_body(
     req: &HttpRequest,
     payload: &mut Payload,
     limit: usize,
+    timeout: Duration,
 ) -> Result<Bytes, ApiError> {
     let declared = req
         .headers()
@@ -26,15 +29,22 @@ pub async fn read_body(
         return Err(ApiError::BodyTooLarge { limit });
     }
 
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(ApiError::Payload)?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::BodyTooLarge { limit });
+    // A client that stops sending would otherwise hold its connection and buffer for ever.
+    let read = async {
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(ApiError::Payload)?;
+            if body.len() + chunk.len() > limit {
+                return Err(ApiError::BodyTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
+        Ok(body.freeze())
+    };
+    match actix_web::rt::time::timeout(timeout, read).await {
+        Ok(body) => body,
+        Err(_) => Err(ApiError::BodyTimeout { after: timeout }),
     }
-    Ok(body.freeze())
 }
 
 /// Refuses a query string or form body with more than `limit` parameters.

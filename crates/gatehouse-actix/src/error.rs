@@ -48,6 +48,12 @@ pub const TOO_MANY_PARAMETERS: &str = "The request has more than %1 parameters."
 /// The answer to a body that could not be read to its end.
 pub const UNREADABLE_BODY: &str = "The request body cannot be read.";
 
+/// The answer to a body that did not arrive in time.
+pub const BODY_TIMEOUT: &str = "The request body was not received in time.";
+
+/// The answer when the service cannot answer in time.
+pub const UNAVAILABLE: &str = "The service is temporarily unavailable. Try again later.";
+
 /// The reference's answer to a field with a value that is not allowed.
 pub const INVALID_FIELD: &str = "Invalid value of \"%value\" provided for the %fieldName field.";
 
@@ -104,6 +110,19 @@ pub enum ApiError {
         /// The method the client used.
         method: String,
     },
+    /// The client did not send its whole body in time.
+    #[error("request body not received within {after:?}")]
+    BodyTimeout {
+        /// The time allowed.
+        after: std::time::Duration,
+    },
+    /// The service call did not finish within the deadline (a silent database, or every
+    /// blocking thread busy).
+    #[error("service call did not finish within {after:?}")]
+    Deadline {
+        /// The deadline.
+        after: std::time::Duration,
+    },
     /// The blocking pool that runs service calls is shut down or the call panicked.
     #[error("the blocking call did not complete")]
     Blocking(#[source] BlockingError),
@@ -124,8 +143,10 @@ impl ApiError {
             | Self::MalformedJson(_)
             | Self::TooManyParameters { .. }
             | Self::InvalidPathParameter { .. }
-            | Self::MethodNotAllowed { .. } => ErrorClass::Input,
+            | Self::MethodNotAllowed { .. }
+            | Self::BodyTimeout { .. } => ErrorClass::Input,
             Self::NoRoute => ErrorClass::NotFound,
+            Self::Deadline { .. } => ErrorClass::Unavailable,
             Self::Blocking(_) | Self::Misconfigured(_) => ErrorClass::Internal,
         }
     }
@@ -136,6 +157,7 @@ impl ApiError {
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Payload(PayloadError::Overflow) => StatusCode::PAYLOAD_TOO_LARGE,
             _ => status_of(self.class()),
         }
@@ -161,6 +183,8 @@ impl ApiError {
                 .with("value", value.clone())
                 .with("fieldName", *name),
             Self::NoRoute => Message::new(NO_ROUTE),
+            Self::BodyTimeout { .. } => Message::new(BODY_TIMEOUT),
+            Self::Deadline { .. } => Message::new(UNAVAILABLE),
             Self::MethodNotAllowed { method } => {
                 Message::new(METHOD_NOT_ALLOWED).with("1", method.clone())
             }

@@ -47,6 +47,14 @@ pub struct HttpSettings {
     /// database pool size (`database.pool_size`, default 8): more threads would only wait for
     /// a connection.
     pub blocking_threads: usize,
+    /// How long a request may wait for its service call, blocking-pool queue included, before
+    /// it is answered 503 (default 10 s). Set it a little above the database pool timeout: a
+    /// database that stops answering without closing its connections would otherwise hold
+    /// requests for as long as it stays silent. Activation adds the credential POST's timeout.
+    pub service_deadline: Duration,
+    /// How long a client may take to send its body once its headers have arrived, before it is
+    /// answered 408 (default 10 s). actix bounds only the time to the end of the headers.
+    pub body_timeout: Duration,
 }
 
 impl Default for HttpSettings {
@@ -59,6 +67,8 @@ impl Default for HttpSettings {
             post_timeout: Duration::from_secs(5),
             post_max_redirects: 0,
             blocking_threads: 8,
+            service_deadline: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
         }
     }
 }

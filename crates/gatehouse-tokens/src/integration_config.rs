@@ -25,7 +25,7 @@ use std::path::Path;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use gatehouse_acl::is_valid_resource_id;
+use gatehouse_acl::{is_valid_resource_id, LineIndex};
 
 use crate::error::TokensError;
 
@@ -94,7 +94,7 @@ pub fn parse_integration_xml(
 ) -> Result<Vec<ConfigIntegration>, TokensError> {
     let mut parser = Parser {
         source_name,
-        xml,
+        lines: LineIndex::new(xml),
         reader: Reader::from_str(xml),
         open: Vec::new(),
         current: None,
@@ -152,7 +152,7 @@ impl Field {
 /// A streaming reader of one document, tracking where in the element tree it is.
 struct Parser<'a> {
     source_name: &'a str,
-    xml: &'a str,
+    lines: LineIndex,
     reader: Reader<&'a [u8]>,
     /// Names of the elements opened and not yet closed, outermost first.
     open: Vec<String>,
@@ -341,14 +341,7 @@ impl Parser<'_> {
     }
 
     fn line_at(&self, position: u64) -> usize {
-        let end = usize::try_from(position)
-            .unwrap_or(usize::MAX)
-            .min(self.xml.len());
-        self.xml.as_bytes()[..end]
-            .iter()
-            .filter(|byte| **byte == b'\n')
-            .count()
-            + 1
+        self.lines.line_at(position)
     }
 
     fn error_at(&self, line: usize, reason: &str) -> TokensError {

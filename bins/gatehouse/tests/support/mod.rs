@@ -157,11 +157,16 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let log = self.log();
-            let found = log.lines().find_map(|line| line.split("listening on: ").nth(1));
+            let found = log
+                .lines()
+                .find_map(|line| line.split("listening on: ").nth(1));
             if let Some(address) = found {
                 return format!("http://{}/", address.trim());
             }
-            assert!(Instant::now() < deadline, "the listener did not log its address:\n{log}");
+            assert!(
+                Instant::now() < deadline,
+                "the listener did not log its address:\n{log}"
+            );
             thread::sleep(Duration::from_millis(50));
         }
     }

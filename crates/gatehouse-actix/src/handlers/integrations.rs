@@ -12,7 +12,7 @@ use gatehouse_tokens::integration::{
 
 use crate::auth::{public_base, IntegrationsResource, RequireResource};
 use crate::error::ApiError;
-use crate::handlers::{path_id, read_json, run};
+use crate::handlers::{blocking, path_id, read_json, run};
 use crate::state::AppState;
 
 /// The guard of every route in this module.
@@ -56,7 +56,7 @@ impl IntegrationBody {
 /// `GET /rest/V1/integrations`.
 pub(crate) async fn list(_: Manager, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let integrations = state.services.integrations.clone();
-    let listed = run(move || integrations.list()).await?;
+    let listed = run(&state, move || integrations.list()).await?;
 
     let body: Vec<Value> = listed.iter().map(summary_json).collect();
     Ok(HttpResponse::Ok().json(body))
@@ -72,7 +72,7 @@ pub(crate) async fn create(
     let body: IntegrationBody = read_json(&req, payload, &state).await?;
 
     let integrations = state.services.integrations.clone();
-    let details = run(move || {
+    let details = run(&state, move || {
         let created = integrations.create(body.into_input())?;
         integrations.details(created.id)
     })
@@ -89,7 +89,7 @@ pub(crate) async fn get(
     let id = IntegrationId(path_id(&req, "id")?);
 
     let integrations = state.services.integrations.clone();
-    let details = run(move || integrations.details(id)).await?;
+    let details = run(&state, move || integrations.details(id)).await?;
     Ok(HttpResponse::Ok().json(details_json(&details)))
 }
 
@@ -104,7 +104,7 @@ pub(crate) async fn update(
     let body: IntegrationBody = read_json(&req, payload, &state).await?;
 
     let integrations = state.services.integrations.clone();
-    let details = run(move || {
+    let details = run(&state, move || {
         integrations.update(id, body.into_input())?;
         integrations.details(id)
     })
@@ -121,7 +121,7 @@ pub(crate) async fn delete(
     let id = IntegrationId(path_id(&req, "id")?);
 
     let integrations = state.services.integrations.clone();
-    let deleted = run(move || integrations.delete(id)).await?;
+    let deleted = run(&state, move || integrations.delete(id)).await?;
     Ok(HttpResponse::Ok().json(summary_json(&deleted)))
 }
 
@@ -155,14 +155,15 @@ async fn start_exchange(
 
     let integrations = state.services.integrations.clone();
     let poster = state.poster.clone();
-    let activation = run(move || {
+    // The credential POST may take its own timeout on top of the database work.
+    let activation = blocking(state, state.settings.post_timeout, move || {
         if reauthorize {
             integrations.reauthorize(id, poster.as_ref(), &store_base_url)
         } else {
             integrations.activate(id, poster.as_ref(), &store_base_url)
         }
     })
-    .await?;
+    .await??;
 
     let body = match activation {
         Activation::Posted {

@@ -1,8 +1,11 @@
 //! Operations: liveness, readiness, metrics and the OpenAPI document.
 
+use std::time::Duration;
+
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::handlers::blocking;
 use crate::schema::openapi_document;
 use crate::state::AppState;
 
@@ -14,7 +17,7 @@ pub(crate) async fn health() -> HttpResponse {
 /// `GET /ready`: the store answers a query; 503 when it does not.
 pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let store = state.store().clone();
-    let pinged = web::block(move || store.ping()).await;
+    let pinged = blocking(&state, Duration::ZERO, move || store.ping()).await;
 
     match pinged {
         Ok(Ok(())) => HttpResponse::Ok().json(json!({"status": "ready"})),

@@ -30,7 +30,7 @@ pub(crate) async fn admin_token(
     let login: Login = read_json(&req, payload, &state).await?;
 
     let users = state.services.users.clone();
-    let issued = run(move || {
+    let issued = run(&state, move || {
         users.issue_admin_token(
             login.username.as_deref().unwrap_or_default(),
             login.password.as_deref().unwrap_or_default(),
@@ -49,7 +49,7 @@ pub(crate) async fn customer_token(
     let login: Login = read_json(&req, payload, &state).await?;
 
     let users = state.services.users.clone();
-    let issued = run(move || {
+    let issued = run(&state, move || {
         users.issue_customer_token(
             login.username.as_deref().unwrap_or_default(),
             login.password.as_deref().unwrap_or_default(),
@@ -84,7 +84,7 @@ pub(crate) async fn revoke_own_customer_tokens(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let users = state.services.users.clone();
-    let revoked = run(move || users.revoke_own_tokens(caller.principal())).await?;
+    let revoked = run(&state, move || users.revoke_own_tokens(caller.principal())).await?;
     Ok(HttpResponse::Ok().json(revoked))
 }
 
@@ -115,7 +115,7 @@ async fn revoke_user(
     let user_id = path_id(req, segment)?;
 
     let users = state.services.users.clone();
-    run(move || users.revoke_user(user_type, user_id)).await?;
+    run(&state, move || users.revoke_user(user_type, user_id)).await?;
     Ok(HttpResponse::Ok().json(true))
 }
 
