@@ -12,20 +12,21 @@ use support::{Scratch, Server};
 /// A plain HTTP/1.1 GET; returns the status code and the body.
 fn get(base_url: &str, path: &str) -> (u16, String) {
     let address = base_url.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = TcpStream::connect(address).unwrap();
+    let mut stream = TcpStream::connect(address).expect("the server accepts connections");
     write!(
         stream,
         "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
     )
-    .unwrap();
+    .expect("the request is sent");
     let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
+    stream
+        .read_to_string(&mut response)
+        .expect("the response is read");
+    let status = response[9..12].parse().expect("a status line");
     let body = response
         .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap();
-    (status, body)
+        .map(|(_, body)| body.to_owned());
+    (status, body.expect("a head and a body"))
 }
 
 #[test]

@@ -115,7 +115,7 @@ async fn revoke_user(
     let user_id = path_id(req, segment)?;
 
     let users = state.services.users.clone();
-    run(&state, move || users.revoke_user(user_type, user_id)).await?;
+    run(state, move || users.revoke_user(user_type, user_id)).await?;
     Ok(HttpResponse::Ok().json(true))
 }
 
