@@ -11,6 +11,11 @@ use support::{Scratch, Server};
 
 /// A plain HTTP/1.1 GET; returns the status code and the body.
 fn get(base_url: &str, path: &str) -> (u16, String) {
+    request(base_url, "GET", path)
+}
+
+/// A plain HTTP/1.1 request without a body; returns the status code and the body.
+fn request(base_url: &str, method: &str, path: &str) -> (u16, String) {
     let address = base_url.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = TcpStream::connect(address).expect("the server accepts connections");
     write!(
@@ -58,6 +63,11 @@ fn first_start_on_an_empty_database_needs_no_configuration() {
     );
 
     assert_eq!(get(&server.base_url, "/health").0, 200);
+    assert_eq!(
+        request(&server.base_url, "HEAD", "/health").0,
+        200,
+        "load balancers probe HEAD"
+    );
     assert_eq!(get(&server.base_url, "/ready").0, 200);
     let (status, metrics) = get(&server.base_url, "/metrics");
     assert_eq!(status, 200);

@@ -25,6 +25,8 @@ pub enum Verb {
     Put,
     /// `DELETE`
     Delete,
+    /// `HEAD`, for the probes of load balancers.
+    Head,
 }
 
 impl Verb {
@@ -35,6 +37,7 @@ impl Verb {
             Self::Post => "POST",
             Self::Put => "PUT",
             Self::Delete => "DELETE",
+            Self::Head => "HEAD",
         }
     }
 
@@ -45,6 +48,7 @@ impl Verb {
             Self::Post => Method::POST,
             Self::Put => Method::PUT,
             Self::Delete => Method::DELETE,
+            Self::Head => Method::HEAD,
         }
     }
 }
@@ -286,6 +290,15 @@ pub static ROUTES: &[RouteSpec] = &[
         verb: Verb::Get,
         path: "/health",
         summary: "The process is up.",
+        access: Access::Public,
+        request: RequestBody::None,
+        response: ResponseBody::Json("Status"),
+        mount: |route| route.to(ops::health),
+    },
+    RouteSpec {
+        verb: Verb::Head,
+        path: "/health",
+        summary: "The process is up; the answer of GET without its body.",
         access: Access::Public,
         request: RequestBody::None,
         response: ResponseBody::Json("Status"),
