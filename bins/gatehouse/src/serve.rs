@@ -78,12 +78,13 @@ pub fn serve(settings: &Settings) -> anyhow::Result<()> {
     }
 
     log::info!(
-        "gatehouse listening on {public_base_url} (database: {})",
-        parts.store.backend()
-    );
-    log::info!(
         "create the first admin with: gatehouse admin create --username NAME --email EMAIL \
          --password-stdin"
+    );
+    // Last before serving: tests and scripts wait for this line to learn the address.
+    log::info!(
+        "gatehouse listening on {public_base_url} (database: {})",
+        parts.store.backend()
     );
 
     actix_web::rt::System::new()
