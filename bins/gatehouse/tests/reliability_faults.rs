@@ -410,10 +410,9 @@ fn killed_mid_exchange(backend: Backend) {
             .entry(format!("told {}, row {row}: {outcome}", told_name(party)))
             .or_default() += 1;
     }
-    // The access step writes the token row, then the integration's status, in two calls
-    // (gatehouse-tokens, `OAuthService::access_token`): a kill between them leaves an access
-    // row under an integration that is not Active. Nobody was told that token, so this is
-    // reported rather than failed: the kill rarely lands in that window.
+    // The access step marks the integration Active before it converts the token row, so a
+    // kill between the two writes leaves a request token the third party can still exchange,
+    // never an access token nobody was told under an inactive integration.
     let inactive = db.count(
         "oauth_token t JOIN integration i ON i.consumer_id = t.consumer_id",
         &format!("t.{kind} = 'access' AND i.status <> 1"),
@@ -422,6 +421,10 @@ fn killed_mid_exchange(backend: Backend) {
         "{}: after SIGKILL mid-exchange: {outcomes:?}; access rows under an inactive \
          integration: {inactive}",
         backend.label()
+    );
+    assert_eq!(
+        inactive, 0,
+        "an access token under an integration that is not Active"
     );
 }
 

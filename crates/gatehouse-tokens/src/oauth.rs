@@ -330,6 +330,11 @@ impl OAuthService {
         )?;
         self.record_nonce(&consumer, &params)?;
 
+        // The integration is marked Active before the row is converted, not after: if the
+        // process dies between the two writes, the request token is still there and the
+        // integration's retry completes the exchange. The other order would leave an access
+        // token nobody received under an inactive integration, curable only by reauthorizing.
+        self.mark_integration_active(consumer.id)?;
         let Some((pair, _)) = self.convert(&token, TokenKind::Access)? else {
             // Another request converted the row between the read and the update.
             return Err(refused(
@@ -337,7 +342,6 @@ impl OAuthService {
                 messages::TOKEN_ALREADY_USED,
             ));
         };
-        self.mark_integration_active(consumer.id)?;
         Ok(pair)
     }
 
