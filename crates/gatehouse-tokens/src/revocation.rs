@@ -11,6 +11,10 @@
 //! (default 2 s). A revocation written by another process, or by the command line, is
 //! therefore seen everywhere within that time; one made through this process is seen in this
 //! process at once. A time-to-live of zero turns the cache off.
+//!
+//! [`RevocationCache::check_cached`] answers from fresh entries alone, without storage, so
+//! that a caller can check a token where it must not block and go to storage only when the
+//! cache cannot answer.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -133,6 +137,35 @@ impl RevocationCache {
             }
         }
         Ok(())
+    }
+
+    /// What [`RevocationCache::check`] would answer for `claims`, from fresh cached state
+    /// alone: `None` when an entry it needs is missing or stale (or the cache is off), and only
+    /// storage can answer. Never reads storage and never changes the cache.
+    pub fn check_cached(&self, claims: &UserTokenClaims) -> Option<Result<(), TokensError>> {
+        let watermark = self.fresh_user_watermark(claims.user_type, claims.user_id)?;
+        if watermark.is_some_and(|revoke_before| claims.issued_at <= revoke_before) {
+            return Some(Err(revoked()));
+        }
+
+        if let Some(token_id) = &claims.token_id {
+            if self.fresh_token_revoked(token_id)? {
+                return Some(Err(revoked()));
+            }
+        }
+        Some(Ok(()))
+    }
+
+    /// The user's watermark if the cache holds a fresh entry for the user: `Some(None)` when
+    /// storage said the user has none, `None` when the entry is missing or stale.
+    pub fn fresh_user_watermark(&self, user_type: UserType, user_id: i64) -> Option<Option<i64>> {
+        self.users.get(&(user_type, user_id), self.ttl)
+    }
+
+    /// Whether the token with this id is revoked, if the cache holds a fresh entry for it;
+    /// `None` when the entry is missing or stale.
+    pub fn fresh_token_revoked(&self, token_id: &str) -> Option<bool> {
+        self.tokens.get(token_id, self.ttl)
     }
 
     /// The user's watermark, from the cache when fresh.
@@ -321,6 +354,83 @@ mod tests {
             Some(NOW + 10)
         );
         assert!(cache.check(&store, &claims(NOW + 10, None)).is_err());
+    }
+
+    #[test]
+    fn cached_check_answers_only_from_fresh_entries() {
+        let store = MemoryStore::new();
+        let ttl = Duration::from_millis(200);
+        let cache = RevocationCache::new(ttl);
+        let token = claims(NOW, Some("a"));
+
+        // Cold: nothing to answer from.
+        assert!(cache.check_cached(&token).is_none());
+        assert_eq!(cache.fresh_user_watermark(UserType::Customer, 5), None);
+
+        // The watermark alone is not enough while the token id is unknown.
+        cache.user_watermark(&store, UserType::Customer, 5).unwrap();
+        assert_eq!(
+            cache.fresh_user_watermark(UserType::Customer, 5),
+            Some(None)
+        );
+        assert!(cache.check_cached(&token).is_none());
+        assert!(matches!(
+            cache.check_cached(&claims(NOW, None)),
+            Some(Ok(()))
+        ));
+
+        cache.check(&store, &token).unwrap();
+        assert_eq!(cache.fresh_token_revoked("a"), Some(false));
+        assert!(matches!(cache.check_cached(&token), Some(Ok(()))));
+
+        // Stale again once the time-to-live has passed.
+        std::thread::sleep(ttl + Duration::from_millis(50));
+        assert!(cache.check_cached(&token).is_none());
+        assert_eq!(cache.fresh_token_revoked("a"), None);
+    }
+
+    #[test]
+    fn cached_check_refuses_as_the_storage_check_does() {
+        let store = MemoryStore::new();
+        let cache = RevocationCache::new(DEFAULT_CACHE_TTL);
+        cache
+            .revoke_user(&store, UserType::Customer, 5, NOW)
+            .unwrap();
+
+        // The watermark refuses without any token id being known.
+        let error = cache
+            .check_cached(&claims(NOW, Some("x")))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(error.message().render(), REVOKED_TOKEN);
+        assert_eq!(error.class(), ErrorClass::Authentication);
+
+        let later = claims(NOW + 1, Some("b"));
+        cache
+            .revoke_token(
+                &store,
+                TokenRevocation {
+                    token_id: "b".into(),
+                    user_type: UserType::Customer,
+                    user_id: 5,
+                    expires_at: NOW + 3600,
+                },
+            )
+            .unwrap();
+        let error = cache.check_cached(&later).unwrap().unwrap_err();
+        assert_eq!(error.message().render(), REVOKED_TOKEN);
+        assert!(cache.check(&store, &later).is_err());
+    }
+
+    #[test]
+    fn a_zero_time_to_live_never_answers_from_the_cache() {
+        let store = MemoryStore::new();
+        let cache = RevocationCache::new(Duration::ZERO);
+        let token = claims(NOW, Some("a"));
+
+        cache.check(&store, &token).unwrap();
+
+        assert!(cache.check_cached(&token).is_none());
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! customer logins.
 //!
 //! Bearer authentication is all in memory on the hot path when the revocation cache is warm:
-//! the token's signature and expiry are checked, then the cached revocation state. Whether the
+//! the token's signature and expiry are checked, then the cached revocation state.
+//! [`UserTokenService::authenticate_bearer_cached`] gives that path on its own, for callers
+//! that must not wait on storage: it answers only when no storage read is needed. Whether the
 //! user is still active is not read from storage for each request: deactivating an account
 //! through this service revokes its tokens, which the revocation check sees.
 //!
@@ -286,16 +288,41 @@ impl UserTokenService {
     pub fn authenticate_bearer(&self, token: &str) -> Result<Principal, TokensError> {
         if token.contains('.') {
             let claims = self.read_user_token(token)?;
-            return Ok(match claims.user_type {
-                UserType::Customer => Principal::Customer(CustomerId(claims.user_id)),
-                _ => Principal::Admin(AdminId(claims.user_id)),
-            });
+            return Ok(user_principal(&claims));
         }
 
         if !self.settings.enable_integration_as_bearer {
             return Err(authentication(Message::new(NO_SUCH_TOKEN)));
         }
         self.authenticate_integration_token(token)
+    }
+
+    /// [`UserTokenService::authenticate_bearer`] without storage: the same answer whenever it
+    /// gives one, or `None` when answering would read storage.
+    ///
+    /// A JWT is answered when its signature or expiry refuses it, or when the revocation
+    /// cache holds fresh state for its user (and its `jti`, if it has one). An opaque token is
+    /// answered only when integration tokens are not accepted as bearer tokens. Storage
+    /// failures are therefore never returned from here; the caller retries with
+    /// [`UserTokenService::authenticate_bearer`], which may block, on `None`.
+    pub fn authenticate_bearer_cached(
+        &self,
+        token: &str,
+    ) -> Option<Result<Principal, TokensError>> {
+        if !token.contains('.') {
+            if self.settings.enable_integration_as_bearer {
+                return None;
+            }
+            return Some(Err(authentication(Message::new(NO_SUCH_TOKEN))));
+        }
+
+        let claims = match self.codec.read(token, self.ctx.clock.now()) {
+            Ok(claims) => claims,
+            Err(error) => return Some(Err(error)),
+        };
+
+        let checked = self.revocations.check_cached(&claims)?;
+        Some(checked.map(|()| user_principal(&claims)))
     }
 
     /// The claims of a valid, unrevoked admin or customer JWT.
@@ -498,6 +525,14 @@ impl UserTokenService {
             integration_id: integration.id,
             resources,
         })
+    }
+}
+
+/// The principal an admin or customer token stands for.
+fn user_principal(claims: &UserTokenClaims) -> Principal {
+    match claims.user_type {
+        UserType::Customer => Principal::Customer(CustomerId(claims.user_id)),
+        _ => Principal::Admin(AdminId(claims.user_id)),
     }
 }
 
