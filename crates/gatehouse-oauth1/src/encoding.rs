@@ -81,7 +81,7 @@ fn is_unreserved_by_comparison(byte: u8) -> bool {
 
 /// How many bytes at the start of `bytes` are unreserved. Whole 16-byte chunks are tested at
 /// once; most names and values are one long run.
-fn unreserved_run(bytes: &[u8]) -> usize {
+pub(crate) fn unreserved_run(bytes: &[u8]) -> usize {
     let mut run = 0;
     for chunk in bytes.chunks_exact(16) {
         let all = chunk

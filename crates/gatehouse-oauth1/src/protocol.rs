@@ -52,29 +52,60 @@ pub enum Endpoint {
 impl Endpoint {
     /// The required parameters, in the order the reference reports them missing.
     pub fn required_parameters(self) -> &'static [&'static str] {
-        const BASE: [&str; 5] = [
-            "oauth_consumer_key",
-            "oauth_signature",
-            "oauth_signature_method",
-            "oauth_nonce",
-            "oauth_timestamp",
-        ];
-        const ACCESS: [&str; 7] = [
-            BASE[0],
-            BASE[1],
-            BASE[2],
-            BASE[3],
-            BASE[4],
-            "oauth_token",
-            "oauth_verifier",
-        ];
-        const RESOURCE: [&str; 6] = [BASE[0], BASE[1], BASE[2], BASE[3], BASE[4], "oauth_token"];
+        const BASE: [&str; 5] = names(REQUEST_TOKEN_REQUIRED);
+        const ACCESS: [&str; 7] = names(ACCESS_TOKEN_REQUIRED);
+        const RESOURCE: [&str; 6] = names(RESOURCE_REQUIRED);
         match self {
             Self::RequestToken => &BASE,
             Self::AccessToken => &ACCESS,
             Self::Resource => &RESOURCE,
         }
     }
+
+    /// The required parameters as [`Protocol`]s, in the order of [`Self::required_parameters`].
+    fn required_protocol(self) -> &'static [Protocol] {
+        match self {
+            Self::RequestToken => &REQUEST_TOKEN_REQUIRED,
+            Self::AccessToken => &ACCESS_TOKEN_REQUIRED,
+            Self::Resource => &RESOURCE_REQUIRED,
+        }
+    }
+}
+
+const REQUEST_TOKEN_REQUIRED: [Protocol; 5] = [
+    Protocol::ConsumerKey,
+    Protocol::Signature,
+    Protocol::SignatureMethod,
+    Protocol::Nonce,
+    Protocol::Timestamp,
+];
+const ACCESS_TOKEN_REQUIRED: [Protocol; 7] = [
+    REQUEST_TOKEN_REQUIRED[0],
+    REQUEST_TOKEN_REQUIRED[1],
+    REQUEST_TOKEN_REQUIRED[2],
+    REQUEST_TOKEN_REQUIRED[3],
+    REQUEST_TOKEN_REQUIRED[4],
+    Protocol::Token,
+    Protocol::Verifier,
+];
+const RESOURCE_REQUIRED: [Protocol; 6] = [
+    REQUEST_TOKEN_REQUIRED[0],
+    REQUEST_TOKEN_REQUIRED[1],
+    REQUEST_TOKEN_REQUIRED[2],
+    REQUEST_TOKEN_REQUIRED[3],
+    REQUEST_TOKEN_REQUIRED[4],
+    Protocol::Token,
+];
+
+/// The names of `list`, computed at compile time.
+const fn names<const N: usize>(list: [Protocol; N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut index = 0;
+    while index < N {
+        out[index] = list[index].name();
+        index += 1;
+    }
+    out
 }
 
 /// The protocol parameters of a request, each checked for form.
@@ -129,17 +160,20 @@ pub fn check_protocol(
         }
     }
 
-    // RFC 5849 §3.1 (and §2.1, §2.3 for the token endpoints): required parameters.
-    let mut missing: Vec<&str> = endpoint
-        .required_parameters()
-        .iter()
-        .copied()
-        .filter(|name| found.get(name).is_none())
-        .collect();
-    if policy.require_body_hash && request.has_non_form_body() && found.body_hash.is_none() {
-        missing.push("oauth_body_hash");
-    }
-    if !missing.is_empty() {
+    // RFC 5849 §3.1 (and §2.1, §2.3 for the token endpoints): required parameters. The list
+    // of missing names is only built when one is missing.
+    let needed = endpoint.required_protocol();
+    let body_hash_missing =
+        policy.require_body_hash && request.has_non_form_body() && found.body_hash.is_none();
+    if body_hash_missing || needed.iter().any(|&which| found.get(which).is_none()) {
+        let mut missing: Vec<&str> = needed
+            .iter()
+            .filter(|&&which| found.get(which).is_none())
+            .map(|which| which.name())
+            .collect();
+        if body_hash_missing {
+            missing.push(Protocol::BodyHash.name());
+        }
         return Err(OAuth1Error::MissingParameters {
             names: missing.join(", "),
         });
@@ -213,8 +247,8 @@ impl<'r> Found<'r> {
         })
     }
 
-    fn get(&self, name: &str) -> Option<&'r str> {
-        match Protocol::from_name(name.as_bytes())? {
+    fn get(&self, which: Protocol) -> Option<&'r str> {
+        match which {
             Protocol::Version => self.version,
             Protocol::ConsumerKey => self.consumer_key,
             Protocol::Token => self.token,
@@ -371,6 +405,36 @@ mod tests {
         assert_eq!(
             Endpoint::Resource.required_parameters()[5..],
             ["oauth_token"]
+        );
+    }
+
+    #[test]
+    fn required_names_and_protocol_lists_agree() {
+        for endpoint in [
+            Endpoint::RequestToken,
+            Endpoint::AccessToken,
+            Endpoint::Resource,
+        ] {
+            let from_protocol: Vec<&str> = endpoint
+                .required_protocol()
+                .iter()
+                .map(|which| which.name())
+                .collect();
+            assert_eq!(
+                from_protocol,
+                endpoint.required_parameters(),
+                "{endpoint:?}"
+            );
+        }
+        assert_eq!(
+            Endpoint::RequestToken.required_parameters(),
+            [
+                "oauth_consumer_key",
+                "oauth_signature",
+                "oauth_signature_method",
+                "oauth_nonce",
+                "oauth_timestamp",
+            ]
         );
     }
 

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use crate::encoding::{form_decode_into, percent_decode_into, InvalidEscape};
+use crate::encoding::{form_decode_into, percent_decode_into, unreserved_run, InvalidEscape};
 use crate::error::OAuth1Error;
 
 /// Everything about an HTTP request the verifier needs, borrowed from the web framework's
@@ -107,7 +107,38 @@ pub(crate) enum Protocol {
 }
 
 impl Protocol {
-    const COUNT: usize = 10;
+    pub(crate) const COUNT: usize = 10;
+
+    /// Every protocol parameter the checks read, in the order of their discriminants.
+    #[cfg(test)]
+    pub(crate) const ALL: [Self; Self::COUNT] = [
+        Self::Version,
+        Self::ConsumerKey,
+        Self::Token,
+        Self::Verifier,
+        Self::SignatureMethod,
+        Self::Signature,
+        Self::Nonce,
+        Self::Timestamp,
+        Self::BodyHash,
+        Self::Callback,
+    ];
+
+    /// The parameter's name, `oauth_` prefix included.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Self::Version => "oauth_version",
+            Self::ConsumerKey => "oauth_consumer_key",
+            Self::Token => "oauth_token",
+            Self::Verifier => "oauth_verifier",
+            Self::SignatureMethod => "oauth_signature_method",
+            Self::Signature => "oauth_signature",
+            Self::Nonce => "oauth_nonce",
+            Self::Timestamp => "oauth_timestamp",
+            Self::BodyHash => "oauth_body_hash",
+            Self::Callback => "oauth_callback",
+        }
+    }
 
     /// The protocol parameter called `name`, if the checks read it.
     pub(crate) fn from_name(name: &[u8]) -> Option<Self> {
@@ -281,9 +312,8 @@ impl OAuthRequest {
         let mut cursor = HeaderCursor { input, position: 0 };
         while let Some(raw) = cursor.next_parameter()? {
             // RFC 5849 §3.5.1: names and values are encoded per §3.6, so a bad escape is an error.
-            let name_escaped = input[raw.name.clone()].contains(&b'%');
             let name = self
-                .header_text(input, base, raw.name, name_escaped)
+                .header_text(input, base, raw.name, raw.name_escaped)
                 .map_err(|_| malformed("bad escape in a name"))?;
             let value = self
                 .header_text(input, base, raw.value, raw.value_escaped)
@@ -557,6 +587,8 @@ fn is_token_char(byte: u8) -> bool {
 /// Where a name and a value are in the header's parameter list, still percent-encoded.
 struct RawParameter {
     name: Range<usize>,
+    /// Whether the name holds a `%` escape (and so must be decoded).
+    name_escaped: bool,
     value: Range<usize>,
     /// Whether the value holds a `%` escape (and so must be decoded).
     value_escaped: bool,
@@ -579,15 +611,26 @@ impl<'h> HeaderCursor<'h> {
         }
     }
 
-    fn take_token(&mut self) -> Range<usize> {
+    /// The token at the cursor (possibly empty), and whether it holds a `%` escape: one pass
+    /// finds both.
+    fn take_token(&mut self) -> (Range<usize>, bool) {
         let start = self.position;
         let rest = &self.input[start..];
-        let length = rest
-            .iter()
-            .position(|&byte| !is_token_char(byte))
-            .unwrap_or(rest.len());
+
+        // Unreserved bytes (nearly all of a name) are token characters and no escape: they are
+        // skipped in bulk, the rest byte by byte.
+        let mut length = unreserved_run(rest);
+        let mut escaped = false;
+        for &byte in &rest[length..] {
+            if !is_token_char(byte) {
+                break;
+            }
+            escaped |= byte == b'%';
+            length += 1;
+        }
+
         self.position += length;
-        start..self.position
+        (start..self.position, escaped)
     }
 
     /// The next raw (still encoded) name and value; `None` at the end of the list.
@@ -603,7 +646,7 @@ impl<'h> HeaderCursor<'h> {
         }
 
         // RFC 5849 §3.5.1: each parameter is `name="value"`, the name a §3.6-encoded token.
-        let name = self.take_token();
+        let (name, name_escaped) = self.take_token();
         if name.is_empty() {
             return Err(malformed("a parameter name is expected"));
         }
@@ -619,15 +662,14 @@ impl<'h> HeaderCursor<'h> {
             self.take_quoted()?
         } else {
             // RFC 2617 also allows a bare token as value; some clients send one.
-            let value = self.take_token();
-            let escaped = self.input[value.clone()].contains(&b'%');
-            (value, escaped)
+            self.take_token()
         };
 
         self.skip_whitespace();
         match self.peek() {
             None | Some(b',') => Ok(Some(RawParameter {
                 name,
+                name_escaped,
                 value,
                 value_escaped,
             })),
@@ -640,8 +682,16 @@ impl<'h> HeaderCursor<'h> {
     /// quoted-pair) is refused rather than unescaped.
     fn take_quoted(&mut self) -> Result<(Range<usize>, bool), OAuth1Error> {
         let start = self.position;
+        let rest = &self.input[start..];
+        let mut offset = 0;
         let mut escaped = false;
-        for (offset, &byte) in self.input[start..].iter().enumerate() {
+        loop {
+            // Unreserved bytes (nearly all of a §3.6-encoded value) are plain: they are skipped
+            // in bulk, and only the bytes between runs are classified.
+            offset += unreserved_run(&rest[offset..]);
+            let Some(&byte) = rest.get(offset) else {
+                return Err(malformed("a quoted value is not closed"));
+            };
             match QUOTED_CLASSES[usize::from(byte)] {
                 QUOTED_PLAIN => {}
                 QUOTED_ESCAPE => escaped = true,
@@ -651,8 +701,8 @@ impl<'h> HeaderCursor<'h> {
                 }
                 _ => return Err(malformed("a value contains a backslash")),
             }
+            offset += 1;
         }
-        Err(malformed("a quoted value is not closed"))
     }
 }
 
@@ -867,6 +917,16 @@ mod tests {
             request.parameters().next().map(|p| p.value),
             Some(&[0xff][..])
         );
+    }
+
+    #[test]
+    fn protocol_names_round_trip() {
+        for (index, which) in Protocol::ALL.into_iter().enumerate() {
+            assert_eq!(which as usize, index);
+            assert_eq!(Protocol::from_name(which.name().as_bytes()), Some(which));
+        }
+        assert_eq!(Protocol::from_name(b"oauth_other"), None);
+        assert_eq!(Protocol::from_name(b"nonce"), None);
     }
 
     #[test]
