@@ -32,6 +32,10 @@ use reliability::proxy::Proxy;
 
 const SELF: &str = "/rest/V1/integration/self";
 const POOL_TIMEOUT_SECS: u64 = 2;
+/// How long the database stays away. Each client waits up to the pool timeout per request, and
+/// only answers that arrive before the restore count as answered during the outage: four pool
+/// timeouts leave every client at least two whole rounds inside it, whatever its phase.
+const OUTAGE: Duration = Duration::from_secs(4 * POOL_TIMEOUT_SECS);
 
 /// One answer seen by the load: when it was sent, how long it took, and what it was.
 #[derive(Debug, Clone)]
@@ -140,14 +144,14 @@ fn outage(backend: Backend, fault: Fault) {
             });
         }
 
-        // Act: healthy, then cut for 6 s, then restored.
+        // Act: healthy, then cut for OUTAGE, then restored.
         thread::sleep(Duration::from_millis(1500));
         match fault {
             Fault::Down => proxy.cut(),
             Fault::Silent => proxy.stall(),
         }
         let cut_at = Instant::now();
-        thread::sleep(Duration::from_secs(6));
+        thread::sleep(OUTAGE);
         let restored_at = Instant::now();
         proxy.restore();
         wait_for_service(&node, &credentials, restored_at);
@@ -242,7 +246,7 @@ fn outage(backend: Backend, fault: Fault) {
     latencies.sort_unstable();
     let by_route = |what: &str| during.iter().filter(|seen| seen.what == what).count();
     eprintln!(
-        "{} {fault:?}: outage of 6 s, pool timeout {POOL_TIMEOUT_SECS} s: {} answers, all 503 \
+        "{} {fault:?}: outage of {OUTAGE:?}, pool timeout {POOL_TIMEOUT_SECS} s: {} answers, all 503 \
          (signed {}, readiness {}, login {}); latency min {:.2?} median {:.2?} max {:.2?}; \
          first 200 {recovery:.2?} after the restore",
         backend.label(),
