@@ -2,6 +2,7 @@
 //! the database URL forms, and the r2d2 manager that opens and prepares pooled connections.
 
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::R2D2Connection;
@@ -140,6 +141,59 @@ fn prepare_sqlite(connection: &mut SqliteConnection) -> Result<(), ConnectionErr
         .map_err(ConnectionError::CouldntSetupConfiguration)
 }
 
+/// How long a connection that last answered is lent out again without a liveness check.
+///
+/// r2d2 can check every connection on checkout with a `SELECT 1`; on the signed route, with
+/// six store calls per request, those checks were a third of the server's CPU on PostgreSQL
+/// (docs/benchmarks.md). A connection that answered this recently is lent unchecked instead;
+/// should the server have closed it meanwhile, [`DieselStore::run`](crate::DieselStore)
+/// notices on first use, drops it and runs the call again on another connection.
+pub(crate) const TRUSTED_AFTER_ANSWER: Duration = Duration::from_secs(1);
+
+/// A pooled connection, and what the pool knows of its health.
+pub(crate) struct Pooled {
+    pub(crate) connection: AnyConnection,
+    /// When it last answered a statement (or was opened); `None` after a failure, so that it
+    /// is checked before it is lent again.
+    answered_at: Option<Instant>,
+    /// Whether this checkout skipped the liveness check.
+    lent_unchecked: bool,
+    /// The connection failed in a way that means it is gone: the pool must drop it.
+    lost: bool,
+}
+
+impl Pooled {
+    fn new(connection: AnyConnection) -> Self {
+        Self {
+            connection,
+            answered_at: Some(Instant::now()),
+            lent_unchecked: false,
+            lost: false,
+        }
+    }
+
+    /// Notes that the connection just answered.
+    pub(crate) fn answered(&mut self) {
+        self.answered_at = Some(Instant::now());
+    }
+
+    /// Notes that a statement failed: the connection is checked before its next use.
+    pub(crate) fn failed(&mut self) {
+        self.answered_at = None;
+    }
+
+    /// Notes that the connection is gone; the pool drops it when it comes back.
+    pub(crate) fn lost(&mut self) {
+        self.lost = true;
+        self.answered_at = None;
+    }
+
+    /// Whether this checkout lent the connection without a liveness check.
+    pub(crate) fn lent_unchecked(&self) -> bool {
+        self.lent_unchecked
+    }
+}
+
 /// Opens pooled connections for one database URL.
 #[derive(Debug)]
 pub(crate) struct ConnectionManager {
@@ -153,21 +207,33 @@ impl ConnectionManager {
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = AnyConnection;
+    type Connection = Pooled;
     type Error = ConnectionError;
 
-    fn connect(&self) -> Result<AnyConnection, ConnectionError> {
-        self.url.establish()
+    fn connect(&self) -> Result<Pooled, ConnectionError> {
+        self.url.establish().map(Pooled::new)
     }
 
-    fn is_valid(&self, connection: &mut AnyConnection) -> Result<(), ConnectionError> {
-        connection
+    /// Called on every checkout: a connection that answered within [`TRUSTED_AFTER_ANSWER`]
+    /// is lent as it is, any other one must answer a ping first.
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), ConnectionError> {
+        let recent = pooled
+            .answered_at
+            .is_some_and(|at| at.elapsed() < TRUSTED_AFTER_ANSWER);
+        pooled.lent_unchecked = recent;
+        if recent {
+            return Ok(());
+        }
+        pooled
+            .connection
             .ping()
-            .map_err(ConnectionError::CouldntSetupConfiguration)
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+        pooled.answered();
+        Ok(())
     }
 
-    fn has_broken(&self, connection: &mut AnyConnection) -> bool {
-        connection.is_broken()
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        pooled.lost || pooled.connection.is_broken()
     }
 }
 

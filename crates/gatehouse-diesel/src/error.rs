@@ -119,6 +119,28 @@ fn violated_index(info: &dyn DatabaseErrorInformation) -> &str {
         .unwrap_or(message)
 }
 
+/// Whether `error` says the connection itself is gone (closed by the server, or the server
+/// is down), as opposed to a statement the database refused or a lock it timed out.
+pub(crate) fn is_connection_lost(error: &DieselError) -> bool {
+    const MARKERS: &[&str] = &[
+        "server has gone away",
+        "Lost connection to",
+        "server closed the connection",
+        "terminating connection",
+        "connection to server",
+    ];
+    match error {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            MARKERS.iter().any(|marker| info.message().contains(marker))
+        }
+        _ => false,
+    }
+}
+
 /// Messages of the drivers that mean "the server cannot serve this now", which diesel
 /// leaves unclassified.
 fn is_unavailable_message(message: &str) -> bool {

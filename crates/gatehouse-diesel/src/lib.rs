@@ -42,6 +42,7 @@
 mod connection;
 mod dialect;
 mod error;
+mod group_commit;
 mod migrations;
 mod repositories;
 mod rows;

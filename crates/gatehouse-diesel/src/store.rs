@@ -8,11 +8,13 @@ use std::time::Duration;
 use diesel::r2d2::R2D2Connection;
 use diesel::result::Error as DieselError;
 
-use gatehouse_domain::repository::{StorageResult, StoreHealth};
+use gatehouse_domain::repository::{NonceOutcome, StorageResult, StoreHealth};
 
 use crate::connection::{AnyConnection, Backend, ConnectionManager, DatabaseUrl};
-use crate::error::{is_retryable, pool_error, storage_error, Error, Rules};
+use crate::error::{is_connection_lost, is_retryable, pool_error, storage_error, Error, Rules};
+use crate::group_commit::GroupCommit;
 use crate::migrations;
+use crate::repositories::QueuedNonce;
 
 /// How many times a statement the database rolled back for a deadlock or a serialization
 /// failure is run again before the caller is told the store is unavailable.
@@ -62,6 +64,8 @@ pub struct DieselStore {
     sqlite_writer: Arc<Mutex<()>>,
     /// Keeps the URL's backend and target for `Debug` without exposing credentials.
     url: Arc<DatabaseUrl>,
+    /// Concurrent nonce records of this process, committed together.
+    pub(crate) nonces: Arc<GroupCommit<QueuedNonce, StorageResult<NonceOutcome>>>,
 }
 
 impl std::fmt::Debug for DieselStore {
@@ -122,6 +126,7 @@ impl DieselStore {
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
             url: Arc::new(url),
+            nonces: Arc::default(),
         })
     }
 
@@ -144,7 +149,7 @@ impl DieselStore {
     /// it again applies nothing and returns an empty list.
     pub fn run_pending_migrations(&self) -> Result<Vec<String>, Error> {
         let mut connection = self.pool.get().map_err(Error::Unreachable)?;
-        let applied = migrations::run_pending(&mut connection)?;
+        let applied = migrations::run_pending(&mut connection.connection)?;
         if !applied.is_empty() {
             log::info!(
                 "applied {} database migrations on {}",
@@ -159,7 +164,7 @@ impl DieselStore {
     /// every Gatehouse table with its data; it exists for tests and for uninstalling.
     pub fn revert_all_migrations(&self) -> Result<Vec<String>, Error> {
         let mut connection = self.pool.get().map_err(Error::Unreachable)?;
-        let reverted = migrations::revert_all(&mut connection)?;
+        let reverted = migrations::revert_all(&mut connection.connection)?;
         log::info!(
             "reverted {} database migrations on {}",
             reverted.len(),
@@ -206,15 +211,37 @@ impl DieselStore {
         let mut connection = self.pool.get().map_err(pool_error)?;
 
         let mut attempt = 0;
+        let mut replaced = 0;
         loop {
-            match operation(&mut connection) {
-                Ok(value) => return Ok(value),
+            match operation(&mut connection.connection) {
+                Ok(value) => {
+                    connection.answered();
+                    return Ok(value);
+                }
                 Err(error) if is_retryable(&error) && attempt < RETRIES => {
                     attempt += 1;
                     // A short, growing pause lets the transaction that won finish first.
                     thread::sleep(Duration::from_millis(u64::from(attempt) * 2));
                 }
-                Err(error) => return Err(storage_error(error, rules)),
+                Err(error) if is_connection_lost(&error) => {
+                    connection.lost();
+                    // A connection lent without a liveness check may have been closed by the
+                    // server while it sat idle, before the statement was sent: the call runs
+                    // again on another connection. The pool drops the dead one; once the live
+                    // ones are exhausted a checked (pinged or new) connection comes, so a
+                    // failure there is the database's, not a stale connection's.
+                    if connection.lent_unchecked() && replaced <= self.pool.max_size() {
+                        replaced += 1;
+                        drop(connection);
+                        connection = self.pool.get().map_err(pool_error)?;
+                        continue;
+                    }
+                    return Err(storage_error(error, rules));
+                }
+                Err(error) => {
+                    connection.failed();
+                    return Err(storage_error(error, rules));
+                }
             }
         }
     }

@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::{Connection, MysqlConnection, PgConnection, RunQueryDsl};
 
 use gatehouse_diesel::{Backend, DieselStore, Error, StoreOptions};
 use gatehouse_domain::repository::*;
@@ -217,6 +217,46 @@ fn postgres_connections_closed_by_the_server_are_replaced() {
     .unwrap();
 
     assert_eq!(store.list_integrations().unwrap(), vec![]);
+}
+
+/// The same on MySQL/MariaDB, whose client reports a killed connection in its own words.
+#[test]
+fn mysql_connections_closed_by_the_server_are_replaced() {
+    let Some(store) = support::fresh_mysql() else {
+        return;
+    };
+    store.ping().unwrap();
+
+    let support::TestDatabase::Server {
+        admin_url, name, ..
+    } = &store.database
+    else {
+        unreachable!("a mysql database is a server database");
+    };
+    let mut admin = MysqlConnection::establish(admin_url).unwrap();
+    let ids: Vec<u64> = diesel::sql_query(format!(
+        "SELECT id FROM information_schema.processlist WHERE db = '{name}'"
+    ))
+    .load::<ProcessId>(&mut admin)
+    .unwrap()
+    .into_iter()
+    .map(|row| row.id)
+    .collect();
+    assert!(!ids.is_empty(), "the store holds connections to kill");
+    for id in ids {
+        diesel::sql_query(format!("KILL {id}"))
+            .execute(&mut admin)
+            .unwrap();
+    }
+
+    assert_eq!(store.list_integrations().unwrap(), vec![]);
+}
+
+/// A row of `information_schema.processlist`.
+#[derive(diesel::QueryableByName)]
+struct ProcessId {
+    #[diesel(sql_type = diesel::sql_types::Unsigned<diesel::sql_types::BigInt>)]
+    id: u64,
 }
 
 #[test]

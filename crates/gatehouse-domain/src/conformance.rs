@@ -163,6 +163,7 @@ macro_rules! store_conformance_tests {
             ]
             shared [
                 concurrent_nonce_records_admit_one,
+                concurrent_nonce_records_get_their_own_answers,
                 concurrent_login_failures_all_count,
                 concurrent_conversions_admit_one,
                 concurrent_consumer_creates_admit_one,

@@ -42,7 +42,7 @@ impl AclRepository for DieselStore {
                     .filter(authorization_role::user_type.eq(row.user_type))
                     .filter(authorization_role::user_id.eq(row.user_id))
                     .select(RoleRow::as_select())
-                    .first(connection)
+                    .get_result(connection)
             })
         })?;
         created.into_domain()
@@ -54,7 +54,7 @@ impl AclRepository for DieselStore {
                 .filter(authorization_role::user_type.eq(user_type_code(user_type)))
                 .filter(authorization_role::user_id.eq(user_id))
                 .select(RoleRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         found.map(RoleRow::into_domain).transpose()

@@ -43,7 +43,7 @@ impl IntegrationRepository for DieselStore {
                 integration::table
                     .filter(integration::name.eq(fields.name))
                     .select(IntegrationRow::as_select())
-                    .first(connection)
+                    .get_result(connection)
             })
         })?;
         created.into_domain()
@@ -54,7 +54,7 @@ impl IntegrationRepository for DieselStore {
             integration::table
                 .find(id.0)
                 .select(IntegrationRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         found.map(IntegrationRow::into_domain).transpose()
@@ -65,7 +65,7 @@ impl IntegrationRepository for DieselStore {
             integration::table
                 .filter(integration::name.eq(name))
                 .select(IntegrationRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         found.map(IntegrationRow::into_domain).transpose()
@@ -79,7 +79,7 @@ impl IntegrationRepository for DieselStore {
             integration::table
                 .filter(integration::consumer_id.eq(consumer_id.0))
                 .select(IntegrationRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         found.map(IntegrationRow::into_domain).transpose()

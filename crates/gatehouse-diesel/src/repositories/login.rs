@@ -24,7 +24,7 @@ impl LoginFailureRepository for DieselStore {
                 .filter(log_table::user_name.eq(user_name))
                 .filter(log_table::user_type.eq(user_type_code(user_type)))
                 .select(LoginFailuresRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         found.map(LoginFailuresRow::into_domain).transpose()

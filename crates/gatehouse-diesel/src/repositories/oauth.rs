@@ -8,17 +8,18 @@ use gatehouse_domain::repository::{
     ConsumerRepository, NonceOutcome, NonceRepository, StorageResult, TokenRepository,
 };
 use gatehouse_domain::{
-    Consumer, ConsumerId, ConsumerKey, Digest, NewConsumer, NewToken, Nonce, Token,
+    Consumer, ConsumerId, ConsumerKey, Digest, NewConsumer, NewToken, Nonce, StorageError, Token,
     TokenConversion, TokenId, TokenKind, TokenOwner, UserType,
 };
 
 use super::limit_bind;
+use crate::connection::AnyConnection;
 use crate::dialect;
 use crate::error::Rules;
 use crate::rows::{
     user_type_code, ConsumerRow, NewConsumerRow, NewNonceRow, NewTokenRow, TokenRow,
 };
-use crate::schema::{oauth_consumer, oauth_token};
+use crate::schema::{oauth_consumer, oauth_nonce, oauth_token};
 use crate::store::DieselStore;
 
 const CONSUMER_RULES: Rules = Rules {
@@ -64,7 +65,7 @@ impl ConsumerRepository for DieselStore {
                 oauth_consumer::table
                     .filter(oauth_consumer::key.eq(row.key))
                     .select(ConsumerRow::as_select())
-                    .first(connection)
+                    .get_result(connection)
             })
         })?;
         created.into_domain()
@@ -75,7 +76,7 @@ impl ConsumerRepository for DieselStore {
             oauth_consumer::table
                 .find(id.0)
                 .select(ConsumerRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         found.map(ConsumerRow::into_domain).transpose()
@@ -86,7 +87,7 @@ impl ConsumerRepository for DieselStore {
             oauth_consumer::table
                 .filter(oauth_consumer::key.eq(key.as_str()))
                 .select(ConsumerRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         found.map(ConsumerRow::into_domain).transpose()
@@ -142,7 +143,7 @@ impl TokenRepository for DieselStore {
                 oauth_token::table
                     .filter(oauth_token::token.eq(row.token))
                     .select(TokenRow::as_select())
-                    .first(connection)
+                    .get_result(connection)
             })
         })?;
         created.into_domain()
@@ -153,7 +154,7 @@ impl TokenRepository for DieselStore {
             oauth_token::table
                 .filter(oauth_token::token.eq(digest.as_hex()))
                 .select(TokenRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         found.map(TokenRow::into_domain).transpose()
@@ -203,7 +204,7 @@ impl TokenRepository for DieselStore {
                 oauth_token::table
                     .find(id.0)
                     .select(TokenRow::as_select())
-                    .first(connection)
+                    .get_result(connection)
                     .optional()
             })
         })?;
@@ -269,33 +270,114 @@ impl TokenRepository for DieselStore {
     }
 }
 
+/// A nonce waiting for its turn in the group commit (see [`crate::group_commit`]).
+#[derive(Debug, Clone)]
+pub(crate) struct QueuedNonce {
+    consumer_id: i64,
+    nonce: String,
+    timestamp: i64,
+}
+
+impl QueuedNonce {
+    fn row(&self) -> NewNonceRow<'_> {
+        NewNonceRow {
+            nonce: &self.nonce,
+            timestamp: self.timestamp,
+            consumer_id: self.consumer_id,
+        }
+    }
+}
+
+/// Inserts one nonce; the primary key (nonce, consumer_id) refuses the second use, on every
+/// backend and across processes.
+///
+/// PostgreSQL aborts the whole transaction on a unique violation, so there the insert skips
+/// the conflict and an insert of no row means "already used"; SQLite and MySQL abort only the
+/// statement, and the violation itself says so. Any other failure (a consumer that is gone)
+/// stays an error.
+fn insert_nonce(
+    connection: &mut AnyConnection,
+    nonce: &QueuedNonce,
+) -> Result<NonceOutcome, DieselError> {
+    let inserted = match connection {
+        AnyConnection::Postgres(connection) => diesel::insert_into(oauth_nonce::table)
+            .values(nonce.row())
+            .on_conflict_do_nothing()
+            .execute(connection),
+        connection => diesel::insert_into(oauth_nonce::table)
+            .values(nonce.row())
+            .execute(connection),
+    };
+    match inserted {
+        Ok(0) => Ok(NonceOutcome::AlreadyUsed),
+        Ok(_) => Ok(NonceOutcome::Recorded),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            Ok(NonceOutcome::AlreadyUsed)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+impl DieselStore {
+    /// Records a batch of nonces in one transaction, so that they share one commit. When the
+    /// transaction fails as a whole, each nonce is recorded again on its own, so that one
+    /// caller's failure never becomes another's.
+    fn commit_nonces(&self, batch: &[QueuedNonce]) -> Vec<StorageResult<NonceOutcome>> {
+        if batch.len() > 1 {
+            // Inserting in key order makes two processes' overlapping batches take their
+            // locks in the same order, which spares them a deadlock.
+            let mut order: Vec<usize> = (0..batch.len()).collect();
+            order.sort_unstable_by(|&a, &b| {
+                (batch[a].consumer_id, &batch[a].nonce)
+                    .cmp(&(batch[b].consumer_id, &batch[b].nonce))
+            });
+            let together = self.write(NONCE_RULES, |connection| {
+                connection.transaction(|connection| {
+                    let mut outcomes = vec![NonceOutcome::AlreadyUsed; batch.len()];
+                    for &index in &order {
+                        outcomes[index] = insert_nonce(connection, &batch[index])?;
+                    }
+                    Ok(outcomes)
+                })
+            });
+            match together {
+                Ok(outcomes) => return outcomes.into_iter().map(Ok).collect(),
+                // Unreachable for one is unreachable for all: trying each again would make the
+                // last caller wait one connection timeout per nonce before it.
+                Err(StorageError::Unavailable(cause)) => {
+                    let shared = cause.to_string();
+                    let mut errors = vec![StorageError::Unavailable(cause)];
+                    errors.extend(
+                        (1..batch.len()).map(|_| StorageError::Unavailable(shared.clone().into())),
+                    );
+                    return errors.into_iter().map(Err).collect();
+                }
+                Err(_) => {}
+            }
+        }
+        batch
+            .iter()
+            .map(|nonce| self.write(NONCE_RULES, |connection| insert_nonce(connection, nonce)))
+            .collect()
+    }
+}
+
 impl NonceRepository for DieselStore {
+    /// Concurrent calls of one process share a transaction (see [`crate::group_commit`]);
+    /// each nonce is still its own insert, answered by the database.
     fn record_nonce(
         &self,
         consumer_id: ConsumerId,
         nonce: &Nonce,
         timestamp: i64,
     ) -> StorageResult<NonceOutcome> {
-        let row = NewNonceRow {
-            nonce: nonce.as_str(),
-            timestamp,
+        let queued = QueuedNonce {
             consumer_id: consumer_id.0,
+            nonce: nonce.as_str().to_owned(),
+            timestamp,
         };
-
-        // A plain insert: the primary key (nonce, consumer_id) refuses the second use, on
-        // every backend and across processes.
-        self.write(NONCE_RULES, |connection| {
-            match diesel::insert_into(crate::schema::oauth_nonce::table)
-                .values(&row)
-                .execute(connection)
-            {
-                Ok(_) => Ok(NonceOutcome::Recorded),
-                Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                    Ok(NonceOutcome::AlreadyUsed)
-                }
-                Err(error) => Err(error),
-            }
-        })
+        self.nonces
+            .submit(queued, |batch| self.commit_nonces(batch))
     }
 
     fn delete_nonces_before(&self, timestamp: i64, limit: usize) -> StorageResult<usize> {

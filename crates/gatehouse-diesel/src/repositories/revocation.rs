@@ -33,7 +33,7 @@ impl RevocationRepository for DieselStore {
             jwt_auth_revoked::table
                 .find((user_type_code(user_type), user_id))
                 .select(jwt_auth_revoked::revoke_before)
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })
     }

@@ -39,7 +39,7 @@ impl AdminRepository for DieselStore {
                 admin_user::table
                     .filter(admin_user::username.eq(row.username))
                     .select(AdminRow::as_select())
-                    .first(connection)
+                    .get_result(connection)
             })
         })?;
         Ok(created.into_domain())
@@ -50,7 +50,7 @@ impl AdminRepository for DieselStore {
             admin_user::table
                 .find(id.0)
                 .select(AdminRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         Ok(found.map(AdminRow::into_domain))
@@ -61,7 +61,7 @@ impl AdminRepository for DieselStore {
             admin_user::table
                 .filter(admin_user::username.eq(username))
                 .select(AdminRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         Ok(found.map(AdminRow::into_domain))
@@ -97,7 +97,7 @@ impl CustomerRepository for DieselStore {
                 customer::table
                     .filter(customer::email.eq(row.email))
                     .select(CustomerRow::as_select())
-                    .first(connection)
+                    .get_result(connection)
             })
         })?;
         Ok(created.into_domain())
@@ -108,7 +108,7 @@ impl CustomerRepository for DieselStore {
             customer::table
                 .find(id.0)
                 .select(CustomerRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         Ok(found.map(CustomerRow::into_domain))
@@ -119,7 +119,7 @@ impl CustomerRepository for DieselStore {
             customer::table
                 .filter(customer::email.eq(email))
                 .select(CustomerRow::as_select())
-                .first(connection)
+                .get_result(connection)
                 .optional()
         })?;
         Ok(found.map(CustomerRow::into_domain))

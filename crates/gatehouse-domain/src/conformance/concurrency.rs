@@ -77,6 +77,56 @@ pub fn concurrent_nonce_records_admit_one<S: Store + 'static>(store: Arc<S>) {
     );
 }
 
+/// [`RACING_THREADS`] threads record overlapping runs of nonces at once, some for a consumer
+/// that does not exist: each call gets its own answer. Every nonce is `Recorded` exactly once
+/// and `AlreadyUsed` otherwise, and a call that fails (the missing consumer) fails alone.
+///
+/// This holds a store that commits concurrent records together to its promise: one caller's
+/// repeat or failure must not leak into another's answer.
+pub fn concurrent_nonce_records_get_their_own_answers<S: Store + 'static>(store: Arc<S>) {
+    const PER_THREAD: usize = 8;
+    let consumer = ok(store.create_consumer(sample_consumer(1)), "create_consumer");
+    let gone = ok(store.create_consumer(sample_consumer(2)), "create_consumer");
+    ok(store.delete_consumer(gone.id), "delete_consumer");
+
+    // Thread t records nonces t*4 … t*4+7, so each nonce but the first and last four is raced
+    // by two threads. Every fourth thread also records one nonce for the missing consumer.
+    let answers = race(&store, move |store, thread| {
+        (0..PER_THREAD)
+            .map(|step| {
+                let number = thread * PER_THREAD / 2 + step;
+                let missing = thread % 4 == 0 && step == PER_THREAD / 2;
+                let owner = if missing { gone.id } else { consumer.id };
+                let answer = store.record_nonce(owner, &sample_nonce(number as u32), SAMPLE_TIME);
+                (number, missing, answer)
+            })
+            .collect::<Vec<_>>()
+    });
+
+    let mut recorded = BTreeSet::new();
+    let mut answered = BTreeSet::new();
+    for (number, missing, answer) in answers.into_iter().flatten() {
+        if missing {
+            assert!(
+                matches!(answer, Err(StorageError::MissingReference { .. })),
+                "a nonce of a missing consumer is refused as a missing reference, got {answer:?}"
+            );
+            continue;
+        }
+        answered.insert(number);
+        match ok(answer, "record_nonce") {
+            NonceOutcome::Recorded => {
+                assert!(recorded.insert(number), "nonce {number} was recorded twice")
+            }
+            NonceOutcome::AlreadyUsed => {}
+        }
+    }
+    assert_eq!(
+        recorded, answered,
+        "every nonce used is recorded exactly once"
+    );
+}
+
 /// [`RACING_THREADS`] threads each record [`FAILURES_PER_THREAD`] failures of one user at once,
 /// all within the lock: no failure is lost, and each call sees its own new count.
 pub fn concurrent_login_failures_all_count<S: Store + 'static>(store: Arc<S>) {
