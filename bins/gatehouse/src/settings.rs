@@ -127,6 +127,8 @@ pub struct OAuthSettings {
     pub post_max_redirects: u32,
     /// Accept integration access tokens as bearer tokens.
     pub enable_integration_as_bearer: bool,
+    /// How long signed requests reuse the credentials they read, in milliseconds; 0 for never.
+    pub credential_cache_ttl_ms: u64,
 }
 
 impl Default for OAuthSettings {
@@ -140,6 +142,7 @@ impl Default for OAuthSettings {
             post_timeout_secs: 5,
             post_max_redirects: 0,
             enable_integration_as_bearer: false,
+            credential_cache_ttl_ms: 2_000,
         }
     }
 }

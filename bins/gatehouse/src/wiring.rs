@@ -142,6 +142,7 @@ fn oauth_settings(settings: &Settings) -> anyhow::Result<OAuthSettings> {
             canonicalization,
             require_body_hash: settings.oauth.require_body_hash,
         },
+        credential_cache_ttl: Duration::from_millis(settings.oauth.credential_cache_ttl_ms),
     })
 }
 

@@ -183,6 +183,7 @@ impl IntegrationService {
     ///
     /// A taken name → `The integration with name "%1" exists.` (class Conflict).
     pub fn create(&self, input: IntegrationInput) -> Result<Integration, TokensError> {
+        let _forget = self.oauth.writing();
         let input = self.validate(input)?;
         self.insert(input, SetupType::Manual, IntegrationStatus::Inactive)
     }
@@ -251,6 +252,7 @@ impl IntegrationService {
         id: IntegrationId,
         input: IntegrationInput,
     ) -> Result<Integration, TokensError> {
+        let _forget = self.oauth.writing();
         let mut integration = self.get(id)?;
         if integration.setup_type == SetupType::ConfigFile {
             return Err(refused(ErrorClass::Input, messages::CONFIG_NOT_EDITABLE));
@@ -282,6 +284,7 @@ impl IntegrationService {
     /// Deletes the integration, its role and its consumer (and with it its tokens and nonces).
     /// Config-file integrations are refused. Returns the deleted row.
     pub fn delete(&self, id: IntegrationId) -> Result<Integration, TokensError> {
+        let _forget = self.oauth.writing();
         let integration = self.get(id)?;
         if integration.setup_type == SetupType::ConfigFile {
             return Err(TokensError::refused(
@@ -307,6 +310,7 @@ impl IntegrationService {
         poster: &dyn CredentialPoster,
         store_base_url: &str,
     ) -> Result<Activation, TokensError> {
+        let _forget = self.oauth.writing();
         let integration = self.get(id)?;
         let integration = if integration.status == IntegrationStatus::Active {
             self.start_over(integration)?
@@ -325,6 +329,7 @@ impl IntegrationService {
         poster: &dyn CredentialPoster,
         store_base_url: &str,
     ) -> Result<Activation, TokensError> {
+        let _forget = self.oauth.writing();
         let integration = self.get(id)?;
         let integration = self.start_over(integration)?;
         self.exchange(integration, poster, store_base_url)
@@ -336,6 +341,7 @@ impl IntegrationService {
         &self,
         paths: &[P],
     ) -> Result<SyncReport, TokensError> {
+        let _forget = self.oauth.writing();
         let declared = load_integration_files(paths)?;
         self.sync_config_integrations(&declared)
     }
@@ -352,6 +358,7 @@ impl IntegrationService {
         &self,
         declared: &[ConfigIntegration],
     ) -> Result<SyncReport, TokensError> {
+        let _forget = self.oauth.writing();
         let mut report = SyncReport::default();
 
         for item in declared {

@@ -21,6 +21,7 @@ pub mod jwt;
 pub mod oauth;
 pub mod password;
 pub mod revocation;
+mod signed_cache;
 pub mod throttle;
 pub mod users;
 

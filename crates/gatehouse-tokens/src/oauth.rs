@@ -28,6 +28,9 @@
 //! values and verifiers are stored as keyed digests (design decision 2). Nothing this module
 //! writes lets a database dump alone produce a credential.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use gatehouse_acl::Principal;
 use gatehouse_domain::random::CREDENTIAL_LENGTH;
 use gatehouse_domain::{
@@ -42,6 +45,8 @@ use gatehouse_oauth1::{
 
 use crate::crypto::{constant_time_eq, consumer_secret_aad, token_secret_aad};
 use crate::error::TokensError;
+use crate::revocation::DEFAULT_CACHE_TTL;
+use crate::signed_cache::{SignedCache, SignedCredentials};
 use crate::Context;
 
 /// The reference's default token-exchange window, in seconds.
@@ -61,6 +66,10 @@ pub struct OAuthSettings {
     pub consumer_expiration_secs: i64,
     /// Signature methods, timestamp window and canonicalization of the protocol core.
     pub policy: Policy,
+    /// How long what a signed request read from storage is reused by this process for the
+    /// same consumer and access token; zero reads storage on every request. See
+    /// [`OAuthService::authenticate_signed`].
+    pub credential_cache_ttl: Duration,
 }
 
 impl Default for OAuthSettings {
@@ -68,6 +77,7 @@ impl Default for OAuthSettings {
         Self {
             consumer_expiration_secs: DEFAULT_CONSUMER_EXPIRATION_SECS,
             policy: Policy::default(),
+            credential_cache_ttl: DEFAULT_CACHE_TTL,
         }
     }
 }
@@ -137,17 +147,52 @@ pub mod messages {
     pub const ACCESS_TOKEN_REVOKED: &str = "Access token has been revoked";
 }
 
+/// Forgets the cached signed-request credentials when dropped; see [`OAuthService::writing`].
+pub(crate) struct ForgetOnDrop<'a>(&'a SignedCache);
+
+impl Drop for ForgetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.invalidate();
+    }
+}
+
 /// The OAuth 1.0a side of Gatehouse: consumers, the token exchange and signed requests.
+///
+/// Clones share one cache of signed-request credentials; see
+/// [`OAuthService::authenticate_signed`].
 #[derive(Debug, Clone)]
 pub struct OAuthService {
     ctx: Context,
     settings: OAuthSettings,
+    cache: Arc<SignedCache>,
 }
 
 impl OAuthService {
     /// A service over `ctx` configured by `settings`.
     pub fn new(ctx: Context, settings: OAuthSettings) -> Self {
-        Self { ctx, settings }
+        let cache = Arc::new(SignedCache::new(settings.credential_cache_ttl));
+        Self {
+            ctx,
+            settings,
+            cache,
+        }
+    }
+
+    /// Forgets the credentials cached for signed requests, so that the next request of every
+    /// integration reads storage again.
+    ///
+    /// The services of this crate call it after each of their writes. An application that
+    /// writes integrations, grants or tokens to the store directly calls it after the write;
+    /// otherwise its change reaches signed requests within
+    /// [`OAuthSettings::credential_cache_ttl`].
+    pub fn forget_cached_credentials(&self) {
+        self.cache.invalidate();
+    }
+
+    /// A guard that forgets the cached credentials when it is dropped. Taken at the start of
+    /// a write, it covers every way out of it: success, an error, a panic.
+    pub(crate) fn writing(&self) -> ForgetOnDrop<'_> {
+        ForgetOnDrop(&self.cache)
     }
 
     /// The settings in force.
@@ -202,11 +247,13 @@ impl OAuthService {
     /// Deletes the consumer and with it its tokens, nonces and integration. Returns whether it
     /// existed.
     pub fn delete_consumer(&self, id: ConsumerId) -> Result<bool, TokensError> {
+        let _forget = self.writing();
         Ok(self.ctx.store.delete_consumer(id)?)
     }
 
     /// Deletes every token of the consumer; returns how many.
     pub fn delete_consumer_tokens(&self, id: ConsumerId) -> Result<usize, TokensError> {
+        let _forget = self.writing();
         Ok(self.ctx.store.delete_tokens_of_consumer(id)?)
     }
 
@@ -219,6 +266,7 @@ impl OAuthService {
     /// that hold an access token lose it: the integration service sets the integration
     /// Inactive before calling this.
     pub fn create_verifier(&self, consumer_id: ConsumerId) -> Result<Verifier, TokensError> {
+        let _forget = self.writing();
         let (verifier, _) = self.create_verifier_row(consumer_id)?;
         Ok(verifier)
     }
@@ -251,7 +299,7 @@ impl OAuthService {
             None,
             &self.settings.policy,
         )?;
-        self.record_nonce(&consumer, &params)?;
+        self.record_nonce(consumer.id, &params)?;
 
         // Item 9: the consumer's row must still be the verifier created at activation.
         let Some(token) = self.ctx.store.token_by_consumer(consumer.id)? else {
@@ -280,6 +328,7 @@ impl OAuthService {
     /// consumer's window included), then the request token and the verifier, and turns the row
     /// into an access token; the consumer's integration becomes Active.
     pub fn access_token(&self, parts: &RequestParts<'_>) -> Result<TokenPair, TokensError> {
+        let _forget = self.writing();
         let request = OAuthRequest::collect(parts)?;
         let params = check_protocol(&request, Endpoint::AccessToken, &self.settings.policy)?;
         let now = self.ctx.clock.now();
@@ -328,7 +377,7 @@ impl OAuthService {
             Some(token_secret.expose()),
             &self.settings.policy,
         )?;
-        self.record_nonce(&consumer, &params)?;
+        self.record_nonce(consumer.id, &params)?;
 
         // The integration is marked Active before the row is converted, not after: if the
         // process dies between the two writes, the request token is still there and the
@@ -355,6 +404,31 @@ impl OAuthService {
         let request = OAuthRequest::collect(parts)?;
         let params = check_protocol(&request, Endpoint::Resource, &self.settings.policy)?;
         let now = self.ctx.clock.now();
+
+        // A pair that passed the storage checks within the cache's time-to-live skips them;
+        // the timestamp, the signature and the nonce are checked on every request all the same.
+        let cache_key = params.token.as_ref().map(|token| {
+            (
+                params.consumer_key.clone(),
+                self.ctx.keys.digest(token.as_str()),
+            )
+        });
+        if let Some(hit) = cache_key.as_ref().and_then(|key| self.cache.get(key)) {
+            check_timestamp(params.timestamp, now, &self.settings.policy)?;
+            verify_signature(
+                &request,
+                parts,
+                &params,
+                hit.consumer_secret.expose(),
+                Some(hit.token_secret.expose()),
+                &self.settings.policy,
+            )?;
+            self.record_nonce(hit.consumer_id, &params)?;
+            return Ok(hit.principal.clone());
+        }
+        // Taken before storage is read: what is read is only cached if nothing was written
+        // meanwhile.
+        let generation = self.cache.generation();
 
         let Some(consumer) = self.ctx.store.consumer_by_key(&params.consumer_key)? else {
             self.dummy_signature_check(&request, parts, &params, Some(DUMMY_SECRET));
@@ -402,9 +476,25 @@ impl OAuthService {
             Some(token_secret.expose()),
             &self.settings.policy,
         )?;
-        self.record_nonce(&consumer, &params)?;
+        self.record_nonce(consumer.id, &params)?;
 
-        let Some(integration) = self.ctx.store.integration_by_consumer(consumer.id)? else {
+        let principal = self.principal_of(consumer.id)?;
+        if let Some(key) = cache_key {
+            let credentials = SignedCredentials {
+                consumer_id: consumer.id,
+                consumer_secret,
+                token_secret,
+                principal: principal.clone(),
+            };
+            self.cache.insert(key, credentials, generation);
+        }
+        Ok(principal)
+    }
+
+    /// Whom a signed request of this consumer authenticates as: its integration with the
+    /// integration's grant when the integration is Active, a guest otherwise.
+    fn principal_of(&self, consumer_id: ConsumerId) -> Result<Principal, TokensError> {
+        let Some(integration) = self.ctx.store.integration_by_consumer(consumer_id)? else {
             return Ok(Principal::Guest);
         };
         if integration.status != IntegrationStatus::Active {
@@ -428,6 +518,7 @@ impl OAuthService {
     /// Runs verifier → request → access at once on the server, for activation without an
     /// endpoint, and marks the consumer's integration Active. Returns the access token.
     pub fn exchange_on_server(&self, consumer_id: ConsumerId) -> Result<TokenPair, TokensError> {
+        let _forget = self.writing();
         let (_, verifier_row) = self.create_verifier_row(consumer_id)?;
 
         let Some((_, request_row)) = self.convert(&verifier_row, TokenKind::Request)? else {
@@ -461,18 +552,18 @@ impl OAuthService {
     /// Records the request's nonce; the store makes check-and-record one atomic step.
     fn record_nonce(
         &self,
-        consumer: &Consumer,
+        consumer_id: ConsumerId,
         params: &ProtocolParams,
     ) -> Result<(), TokensError> {
         let outcome =
             self.ctx
                 .store
-                .record_nonce(consumer.id, &params.nonce, params.timestamp.seconds())?;
+                .record_nonce(consumer_id, &params.nonce, params.timestamp.seconds())?;
         match outcome {
             NonceOutcome::Recorded => Ok(()),
             NonceOutcome::AlreadyUsed => Err(TokensError::refused(
                 ErrorClass::Authentication,
-                Message::new(messages::NONCE_USED).with("1", consumer.id.to_string()),
+                Message::new(messages::NONCE_USED).with("1", consumer_id.to_string()),
             )),
         }
     }

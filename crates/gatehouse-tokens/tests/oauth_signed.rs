@@ -7,9 +7,13 @@
 #[macro_use]
 mod support;
 
+use std::thread;
+use std::time::Duration;
+
 use gatehouse_acl::{Principal, ROOT};
 use gatehouse_domain::{Clock, ErrorClass, IntegrationStatus};
 use gatehouse_tokens::integration::{Activation, ResourceSelection};
+use gatehouse_tokens::oauth::{OAuthService, OAuthSettings};
 
 use support::client::{fresh_nonce, raw_header, Client, OwnedRequest, RecordingPoster, API_URL};
 use support::{assert_refused, input, Harness};
@@ -27,6 +31,13 @@ on_every_store!(
     replayed_request_is_refused,
     inactive_integration_is_a_guest,
     consumer_expiry_does_not_apply_to_api_requests,
+    cached_credentials_answer_until_forgotten,
+    cached_credentials_expire_after_their_time_to_live,
+    a_zero_time_to_live_reads_storage_every_time,
+    reauthorizing_stops_a_cached_token_at_once,
+    a_new_grant_applies_at_once,
+    deleting_the_integration_stops_a_cached_token_at_once,
+    cached_credentials_still_check_signature_nonce_and_timestamp,
 );
 
 /// An integration activated without endpoint, and a client holding its access token.
@@ -272,4 +283,148 @@ fn consumer_expiry_does_not_apply_to_api_requests(h: &Harness) {
         .unwrap();
 
     assert_eq!(principal.user_id(), Some(integration.id.0));
+}
+
+/// An OAuth service over the harness's store whose credential cache keeps entries for `ttl`.
+fn service_with_cache(h: &Harness, ttl: Duration) -> OAuthService {
+    let settings = OAuthSettings {
+        credential_cache_ttl: ttl,
+        ..OAuthSettings::default()
+    };
+    OAuthService::new(h.ctx.clone(), settings)
+}
+
+/// Makes the integration Inactive behind the services' back, as another replica would.
+fn deactivate_in_storage(h: &Harness, integration: &gatehouse_domain::Integration) {
+    let mut inactive = integration.clone();
+    inactive.status = IntegrationStatus::Inactive;
+    h.store.update_integration(&inactive).unwrap();
+}
+
+fn cached_credentials_answer_until_forgotten(h: &Harness) {
+    let (integration, client) = active_client(h, "Shipping Bridge");
+    let call = || {
+        h.oauth
+            .authenticate_signed(&client.sign_now(h, "GET", API_URL).parts())
+    };
+    assert_eq!(call().unwrap().user_id(), Some(integration.id.0));
+
+    // A write the services did not make is not seen while the entry is fresh…
+    deactivate_in_storage(h, &integration);
+    assert_eq!(call().unwrap().user_id(), Some(integration.id.0));
+
+    // …and is once the cache is told.
+    h.oauth.forget_cached_credentials();
+    assert_eq!(call().unwrap(), Principal::Guest);
+}
+
+fn cached_credentials_expire_after_their_time_to_live(h: &Harness) {
+    let (integration, client) = active_client(h, "Shipping Bridge");
+    let oauth = service_with_cache(h, Duration::from_millis(300));
+    let call = || oauth.authenticate_signed(&client.sign_now(h, "GET", API_URL).parts());
+    assert_eq!(call().unwrap().user_id(), Some(integration.id.0));
+    deactivate_in_storage(h, &integration);
+
+    thread::sleep(Duration::from_millis(400));
+    assert_eq!(call().unwrap(), Principal::Guest);
+}
+
+fn a_zero_time_to_live_reads_storage_every_time(h: &Harness) {
+    let (integration, client) = active_client(h, "Shipping Bridge");
+    let oauth = service_with_cache(h, Duration::ZERO);
+    let call = || oauth.authenticate_signed(&client.sign_now(h, "GET", API_URL).parts());
+    assert_eq!(call().unwrap().user_id(), Some(integration.id.0));
+
+    deactivate_in_storage(h, &integration);
+    assert_eq!(call().unwrap(), Principal::Guest);
+}
+
+fn reauthorizing_stops_a_cached_token_at_once(h: &Harness) {
+    let (integration, client) = active_client(h, "Shipping Bridge");
+    let call = || {
+        h.oauth
+            .authenticate_signed(&client.sign_now(h, "GET", API_URL).parts())
+    };
+    call().unwrap();
+
+    h.integrations
+        .reauthorize(integration.id, &RecordingPoster::default(), "http://shop/")
+        .unwrap();
+
+    assert_refused(
+        call(),
+        ErrorClass::Authentication,
+        "Specified token does not exist",
+    );
+}
+
+fn a_new_grant_applies_at_once(h: &Harness) {
+    let (integration, client) = active_client(h, "Shipping Bridge");
+    let call = || {
+        h.oauth
+            .authenticate_signed(&client.sign_now(h, "GET", API_URL).parts())
+    };
+    call().unwrap();
+
+    let narrower = ResourceSelection::Only(vec!["Magento_Sales::sales".to_owned()]);
+    h.integrations
+        .update(integration.id, input(&integration.name, None, narrower))
+        .unwrap();
+
+    assert_eq!(
+        call().unwrap(),
+        Principal::Integration {
+            integration_id: integration.id,
+            resources: vec!["Magento_Sales::sales".to_owned()],
+        }
+    );
+}
+
+fn deleting_the_integration_stops_a_cached_token_at_once(h: &Harness) {
+    let (integration, client) = active_client(h, "Shipping Bridge");
+    let call = || {
+        h.oauth
+            .authenticate_signed(&client.sign_now(h, "GET", API_URL).parts())
+    };
+    call().unwrap();
+
+    h.integrations.delete(integration.id).unwrap();
+
+    assert_refused(
+        call(),
+        ErrorClass::Authentication,
+        "A consumer having the specified key does not exist",
+    );
+}
+
+fn cached_credentials_still_check_signature_nonce_and_timestamp(h: &Harness) {
+    let (integration, client) = active_client(h, "Shipping Bridge");
+    let request = client.sign_now(h, "GET", API_URL);
+    h.oauth.authenticate_signed(&request.parts()).unwrap();
+
+    // The same request again: the cache answers the look-ups, the nonce store refuses it.
+    assert_refused(
+        h.oauth.authenticate_signed(&request.parts()),
+        ErrorClass::Authentication,
+        &format!(
+            "The nonce is already being used by the consumer with ID {}",
+            integration.consumer_id.unwrap()
+        ),
+    );
+
+    let (token, _) = client.token.clone().unwrap();
+    let forger = client.clone().with_token(&token, "not-the-secret");
+    assert_refused(
+        h.oauth
+            .authenticate_signed(&forger.sign_now(h, "GET", API_URL).parts()),
+        ErrorClass::Authentication,
+        "The signature is invalid. Verify and try again.",
+    );
+
+    let stale = client.sign("GET", API_URL, &fresh_nonce(), h.clock.now() - 601);
+    assert_refused(
+        h.oauth.authenticate_signed(&stale.parts()),
+        ErrorClass::Input,
+        "Incorrect timestamp value in the oauth_timestamp parameter",
+    );
 }
