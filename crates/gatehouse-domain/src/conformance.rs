@@ -133,6 +133,7 @@ macro_rules! store_conformance_tests {
                 delete_consumer_tokens_spares_access_tokens,
                 nonce_is_recorded_once_per_consumer,
                 nonces_compare_exactly,
+                record_nonces_answers_each_record,
                 delete_nonces_before_honours_boundary_and_limit,
                 integration_round_trips,
                 integration_lookups_miss_unknown,

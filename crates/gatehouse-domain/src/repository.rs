@@ -101,6 +101,17 @@ pub enum NonceOutcome {
     AlreadyUsed,
 }
 
+/// One use of a nonce, for [`NonceRepository::record_nonces`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NonceRecord {
+    /// The consumer whose request carried the nonce.
+    pub consumer_id: ConsumerId,
+    /// The nonce.
+    pub nonce: Nonce,
+    /// The request's `oauth_timestamp`.
+    pub timestamp: i64,
+}
+
 /// Used nonces (`oauth_nonce`).
 pub trait NonceRepository {
     /// Records that `consumer_id` used `nonce` in a request stamped `timestamp`.
@@ -114,6 +125,19 @@ pub trait NonceRepository {
         nonce: &Nonce,
         timestamp: i64,
     ) -> StorageResult<NonceOutcome>;
+
+    /// Records several nonces, answering each as [`NonceRepository::record_nonce`] would, in
+    /// order: one record's repeat or failure is its own, never another's. When one call holds
+    /// the same pair twice, the first is `Recorded`.
+    ///
+    /// A store may commit the records together, to pay for one commit instead of one each; the
+    /// default records them one by one.
+    fn record_nonces(&self, records: &[NonceRecord]) -> Vec<StorageResult<NonceOutcome>> {
+        records
+            .iter()
+            .map(|record| self.record_nonce(record.consumer_id, &record.nonce, record.timestamp))
+            .collect()
+    }
 
     /// Deletes up to `limit` nonces whose timestamp is before `timestamp`.
     fn delete_nonces_before(&self, timestamp: i64, limit: usize) -> StorageResult<usize>;

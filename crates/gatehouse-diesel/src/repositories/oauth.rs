@@ -5,7 +5,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, SmallInt, Text};
 
 use gatehouse_domain::repository::{
-    ConsumerRepository, NonceOutcome, NonceRepository, StorageResult, TokenRepository,
+    ConsumerRepository, NonceOutcome, NonceRecord, NonceRepository, StorageResult, TokenRepository,
 };
 use gatehouse_domain::{
     Consumer, ConsumerId, ConsumerKey, Digest, NewConsumer, NewToken, Nonce, StorageError, Token,
@@ -410,6 +410,23 @@ impl NonceRepository for DieselStore {
         };
         self.nonces
             .submit(queued, |batch| self.commit_nonces(batch))
+    }
+
+    /// The records share one transaction (PostgreSQL: one statement); see
+    /// [`DieselStore::commit_nonces`].
+    fn record_nonces(&self, records: &[NonceRecord]) -> Vec<StorageResult<NonceOutcome>> {
+        let batch: Vec<QueuedNonce> = records
+            .iter()
+            .map(|record| QueuedNonce {
+                consumer_id: record.consumer_id.0,
+                nonce: record.nonce.as_str().to_owned(),
+                timestamp: record.timestamp,
+            })
+            .collect();
+        batch
+            .chunks(crate::group_commit::MAX_BATCH)
+            .flat_map(|chunk| self.commit_nonces(chunk))
+            .collect()
     }
 
     fn delete_nonces_before(&self, timestamp: i64, limit: usize) -> StorageResult<usize> {

@@ -3,7 +3,8 @@
 
 use super::ok;
 use super::samples::*;
-use crate::repository::{NonceOutcome, Store};
+use crate::error::StorageError;
+use crate::repository::{NonceOutcome, NonceRecord, Store};
 use crate::values::Nonce;
 
 /// A nonce is `Recorded` on first use and `AlreadyUsed` after, whatever the timestamp; the same
@@ -143,4 +144,71 @@ pub fn delete_nonces_before_honours_boundary_and_limit<S: Store>(store: &S) {
             }
         );
     }
+}
+
+/// `record_nonces` answers each record on its own: first uses are `Recorded`, a nonce used
+/// before or earlier in the same call is `AlreadyUsed`, and a record of a missing consumer
+/// fails alone.
+pub fn record_nonces_answers_each_record<S: Store>(store: &S) {
+    let consumer = ok(store.create_consumer(sample_consumer(1)), "create_consumer");
+    let gone = ok(store.create_consumer(sample_consumer(2)), "create_consumer");
+    ok(store.delete_consumer(gone.id), "delete_consumer");
+    ok(
+        store.record_nonce(consumer.id, &sample_nonce(3), SAMPLE_TIME),
+        "record_nonce",
+    );
+
+    let record = |consumer_id, n| NonceRecord {
+        consumer_id,
+        nonce: sample_nonce(n),
+        timestamp: SAMPLE_TIME,
+    };
+    let answers = store.record_nonces(&[
+        record(consumer.id, 1),
+        record(consumer.id, 2),
+        record(consumer.id, 1),
+        record(consumer.id, 3),
+        record(gone.id, 4),
+        record(consumer.id, 4),
+    ]);
+
+    assert_eq!(answers.len(), 6, "one answer per record: {answers:?}");
+    let outcome = |index: usize| match &answers[index] {
+        Ok(outcome) => *outcome,
+        Err(error) => panic!("record {index} failed: {error} ({error:?})"),
+    };
+    assert_eq!(outcome(0), NonceOutcome::Recorded, "a first use");
+    assert_eq!(outcome(1), NonceOutcome::Recorded, "another first use");
+    assert_eq!(
+        outcome(2),
+        NonceOutcome::AlreadyUsed,
+        "a repeat within the call"
+    );
+    assert_eq!(
+        outcome(3),
+        NonceOutcome::AlreadyUsed,
+        "a nonce used before the call"
+    );
+    assert!(
+        matches!(answers[4], Err(StorageError::MissingReference { .. })),
+        "a missing consumer fails alone: {:?}",
+        answers[4]
+    );
+    assert_eq!(
+        outcome(5),
+        NonceOutcome::Recorded,
+        "the others are unaffected"
+    );
+    assert_eq!(
+        ok(
+            store.record_nonce(consumer.id, &sample_nonce(2), SAMPLE_TIME),
+            "record_nonce"
+        ),
+        NonceOutcome::AlreadyUsed,
+        "what the call recorded stays recorded"
+    );
+    assert!(
+        store.record_nonces(&[]).is_empty(),
+        "an empty call answers nothing"
+    );
 }
