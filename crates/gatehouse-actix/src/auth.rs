@@ -12,9 +12,11 @@
 //!    check then answers.
 //! 3. Anything else: a guest.
 //!
-//! Services run on the blocking pool, but for a bearer token the cache can answer: a JWT is
-//! checked on the async worker when its answer needs no storage read (about a microsecond,
-//! less than a trip to the blocking pool and back), and goes to the pool otherwise.
+//! Services run on the blocking pool, but the caches can answer on the async worker: a bearer
+//! JWT is checked there when its answer needs no storage read (about a microsecond, less than
+//! a trip to the blocking pool and back), and a signed request whose consumer and access token
+//! the credential cache knows has its timestamp and signature checked there, its nonce then
+//! recorded by the nonce writer (`nonces.rs`). Everything else goes to the pool.
 //!
 //! The result is kept in the request, so a handler taking several [`Caller`]s (or a guard and
 //! a caller) authenticates once and a nonce is recorded once.
@@ -410,10 +412,35 @@ async fn authenticate_signed(
 
     let signed = SignedRequest::capture(req, &state.settings.public_base_url, body);
     let oauth = state.services.oauth.clone();
-    let outcome = blocking(state, Duration::ZERO, move || {
-        oauth.authenticate_signed(&signed.parts())
-    })
-    .await?;
+
+    // Credentials the cache knows are checked here, on the worker, and only the nonce goes to
+    // storage, through the nonce writer; anything else goes to the blocking pool whole.
+    let cached = match &state.nonces {
+        Some(writer) => match oauth.check_signed_cached(&signed.parts()) {
+            Some(Ok(checked)) => {
+                let deadline = state.settings.service_deadline;
+                let recorded = actix_web::rt::time::timeout(
+                    deadline,
+                    writer.record(checked.nonce_use().clone()),
+                )
+                .await
+                .map_err(|_| ApiError::Deadline { after: deadline })?;
+                Some(checked.finish(recorded))
+            }
+            Some(Err(refused)) => Some(Err(refused)),
+            None => None,
+        },
+        None => None,
+    };
+    let outcome = match cached {
+        Some(outcome) => outcome,
+        None => {
+            blocking(state, Duration::ZERO, move || {
+                oauth.authenticate_signed(&signed.parts())
+            })
+            .await?
+        }
+    };
 
     outcome.map_err(|error| {
         if is_refusal(&error) {

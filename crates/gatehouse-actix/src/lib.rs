@@ -98,6 +98,7 @@ mod body;
 pub mod error;
 mod handlers;
 pub mod metrics;
+mod nonces;
 pub mod poster;
 pub mod routes;
 pub mod schema;

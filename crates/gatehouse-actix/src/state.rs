@@ -12,6 +12,7 @@ use gatehouse_tokens::oauth::OAuthService;
 use gatehouse_tokens::users::UserTokenService;
 
 use crate::metrics::{Metrics, PoolProbe};
+use crate::nonces::NonceWriter;
 use crate::poster::AwcCredentialPoster;
 use crate::settings::HttpSettings;
 
@@ -35,6 +36,9 @@ pub struct AppState {
     pub(crate) settings: HttpSettings,
     pub(crate) poster: Arc<dyn CredentialPoster>,
     pub(crate) metrics: Arc<Metrics>,
+    /// Records the nonces of signed requests checked on the workers; `None` if its thread
+    /// could not start.
+    pub(crate) nonces: Option<Arc<NonceWriter>>,
 }
 
 impl fmt::Debug for AppState {
@@ -125,11 +129,13 @@ impl AppStateBuilder {
             Some(probe) => Metrics::with_pool_probe(probe),
             None => Metrics::new(),
         };
+        let nonces = NonceWriter::start(Arc::clone(&self.services.oauth.context().store));
         AppState {
             services: self.services,
             settings: self.settings,
             poster,
             metrics: Arc::new(metrics),
+            nonces: nonces.map(Arc::new),
         }
     }
 }

@@ -103,7 +103,7 @@ pub enum NonceOutcome {
 
 /// One use of a nonce, for [`NonceRepository::record_nonces`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NonceRecord {
+pub struct NonceUse {
     /// The consumer whose request carried the nonce.
     pub consumer_id: ConsumerId,
     /// The nonce.
@@ -132,7 +132,7 @@ pub trait NonceRepository {
     ///
     /// A store may commit the records together, to pay for one commit instead of one each; the
     /// default records them one by one.
-    fn record_nonces(&self, records: &[NonceRecord]) -> Vec<StorageResult<NonceOutcome>> {
+    fn record_nonces(&self, records: &[NonceUse]) -> Vec<StorageResult<NonceOutcome>> {
         records
             .iter()
             .map(|record| self.record_nonce(record.consumer_id, &record.nonce, record.timestamp))

@@ -35,8 +35,8 @@ use gatehouse_acl::Principal;
 use gatehouse_domain::random::CREDENTIAL_LENGTH;
 use gatehouse_domain::{
     Consumer, ConsumerId, ConsumerKey, Digest, ErrorClass, IntegrationStatus, Message, NewConsumer,
-    NewToken, NonceOutcome, Secret, Token, TokenConversion, TokenKind, TokenOwner, TokenValue,
-    UserType, Verifier,
+    NewToken, NonceOutcome, NonceUse, Secret, StorageResult, Token, TokenConversion, TokenKind,
+    TokenOwner, TokenValue, UserType, Verifier,
 };
 use gatehouse_oauth1::{
     check_protocol, check_timestamp, verify_signature, Endpoint, OAuthRequest, Policy,
@@ -145,6 +145,38 @@ pub mod messages {
     pub const NOT_AN_ACCESS_TOKEN: &str = "Token is not an access token";
     /// A signed API request's access token was revoked.
     pub const ACCESS_TOKEN_REVOKED: &str = "Access token has been revoked";
+}
+
+/// A signed request whose timestamp and signature hold, checked against cached credentials by
+/// [`OAuthService::check_signed_cached`]: its nonce is still to be recorded.
+#[derive(Debug, Clone)]
+pub struct CheckedSigned {
+    record: NonceUse,
+    principal: Principal,
+}
+
+impl CheckedSigned {
+    /// The nonce use to record.
+    pub fn nonce_use(&self) -> &NonceUse {
+        &self.record
+    }
+
+    /// The caller, once the nonce is recorded; a nonce used before refuses the request with
+    /// the reference's words, a storage failure fails it.
+    pub fn finish(self, recorded: StorageResult<NonceOutcome>) -> Result<Principal, TokensError> {
+        match recorded? {
+            NonceOutcome::Recorded => Ok(self.principal),
+            NonceOutcome::AlreadyUsed => Err(nonce_used(self.record.consumer_id)),
+        }
+    }
+}
+
+/// The refusal of a nonce this consumer used before.
+fn nonce_used(consumer_id: ConsumerId) -> TokensError {
+    TokensError::refused(
+        ErrorClass::Authentication,
+        Message::new(messages::NONCE_USED).with("1", consumer_id.to_string()),
+    )
 }
 
 /// Forgets the cached signed-request credentials when dropped; see [`OAuthService::writing`].
@@ -414,17 +446,13 @@ impl OAuthService {
             )
         });
         if let Some(hit) = cache_key.as_ref().and_then(|key| self.cache.get(key)) {
-            check_timestamp(params.timestamp, now, &self.settings.policy)?;
-            verify_signature(
-                &request,
-                parts,
-                &params,
-                hit.consumer_secret.expose(),
-                Some(hit.token_secret.expose()),
-                &self.settings.policy,
-            )?;
-            self.record_nonce(hit.consumer_id, &params)?;
-            return Ok(hit.principal.clone());
+            let checked = self.check_with(&hit, &request, parts, &params)?;
+            let recorded = self.ctx.store.record_nonce(
+                checked.record.consumer_id,
+                &checked.record.nonce,
+                checked.record.timestamp,
+            );
+            return checked.finish(recorded);
         }
         // Taken before storage is read: what is read is only cached if nothing was written
         // meanwhile.
@@ -489,6 +517,66 @@ impl OAuthService {
             self.cache.insert(key, credentials, generation);
         }
         Ok(principal)
+    }
+
+    /// The part of [`OAuthService::authenticate_signed`] that needs no storage: when the
+    /// request's consumer and access token are in the credential cache, checks its timestamp
+    /// and signature and returns what is left to do, recording its nonce (for example with
+    /// [`NonceRepository::record_nonces`](gatehouse_domain::NonceRepository::record_nonces)
+    /// off the calling thread), then [`CheckedSigned::finish`].
+    ///
+    /// `None` when the cache does not know the pair: [`OAuthService::authenticate_signed`]
+    /// must then answer. A malformed request is refused here already, as it would be there.
+    pub fn check_signed_cached(
+        &self,
+        parts: &RequestParts<'_>,
+    ) -> Option<Result<CheckedSigned, TokensError>> {
+        let request = match OAuthRequest::collect(parts) {
+            Ok(request) => request,
+            Err(error) => return Some(Err(error.into())),
+        };
+        let params = match check_protocol(&request, Endpoint::Resource, &self.settings.policy) {
+            Ok(params) => params,
+            Err(error) => return Some(Err(error.into())),
+        };
+        let token = params.token.as_ref()?;
+        let key = (
+            params.consumer_key.clone(),
+            self.ctx.keys.digest(token.as_str()),
+        );
+        let hit = self.cache.get(&key)?;
+        Some(self.check_with(&hit, &request, parts, &params))
+    }
+
+    /// Checks a request against cached credentials: timestamp, then signature.
+    fn check_with(
+        &self,
+        hit: &SignedCredentials,
+        request: &OAuthRequest,
+        parts: &RequestParts<'_>,
+        params: &ProtocolParams,
+    ) -> Result<CheckedSigned, TokensError> {
+        check_timestamp(
+            params.timestamp,
+            self.ctx.clock.now(),
+            &self.settings.policy,
+        )?;
+        verify_signature(
+            request,
+            parts,
+            params,
+            hit.consumer_secret.expose(),
+            Some(hit.token_secret.expose()),
+            &self.settings.policy,
+        )?;
+        Ok(CheckedSigned {
+            record: NonceUse {
+                consumer_id: hit.consumer_id,
+                nonce: params.nonce.clone(),
+                timestamp: params.timestamp.seconds(),
+            },
+            principal: hit.principal.clone(),
+        })
     }
 
     /// Whom a signed request of this consumer authenticates as: its integration with the
@@ -561,10 +649,7 @@ impl OAuthService {
                 .record_nonce(consumer_id, &params.nonce, params.timestamp.seconds())?;
         match outcome {
             NonceOutcome::Recorded => Ok(()),
-            NonceOutcome::AlreadyUsed => Err(TokensError::refused(
-                ErrorClass::Authentication,
-                Message::new(messages::NONCE_USED).with("1", consumer_id.to_string()),
-            )),
+            NonceOutcome::AlreadyUsed => Err(nonce_used(consumer_id)),
         }
     }
 

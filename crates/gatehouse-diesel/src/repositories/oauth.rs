@@ -5,7 +5,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, SmallInt, Text};
 
 use gatehouse_domain::repository::{
-    ConsumerRepository, NonceOutcome, NonceRecord, NonceRepository, StorageResult, TokenRepository,
+    ConsumerRepository, NonceOutcome, NonceRepository, NonceUse, StorageResult, TokenRepository,
 };
 use gatehouse_domain::{
     Consumer, ConsumerId, ConsumerKey, Digest, NewConsumer, NewToken, Nonce, StorageError, Token,
@@ -414,7 +414,7 @@ impl NonceRepository for DieselStore {
 
     /// The records share one transaction (PostgreSQL: one statement); see
     /// [`DieselStore::commit_nonces`].
-    fn record_nonces(&self, records: &[NonceRecord]) -> Vec<StorageResult<NonceOutcome>> {
+    fn record_nonces(&self, records: &[NonceUse]) -> Vec<StorageResult<NonceOutcome>> {
         let batch: Vec<QueuedNonce> = records
             .iter()
             .map(|record| QueuedNonce {

@@ -4,7 +4,7 @@
 use super::ok;
 use super::samples::*;
 use crate::error::StorageError;
-use crate::repository::{NonceOutcome, NonceRecord, Store};
+use crate::repository::{NonceOutcome, NonceUse, Store};
 use crate::values::Nonce;
 
 /// A nonce is `Recorded` on first use and `AlreadyUsed` after, whatever the timestamp; the same
@@ -158,7 +158,7 @@ pub fn record_nonces_answers_each_record<S: Store>(store: &S) {
         "record_nonce",
     );
 
-    let record = |consumer_id, n| NonceRecord {
+    let record = |consumer_id, n| NonceUse {
         consumer_id,
         nonce: sample_nonce(n),
         timestamp: SAMPLE_TIME,
