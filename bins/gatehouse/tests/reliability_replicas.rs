@@ -2,8 +2,10 @@
 //! processes share a PostgreSQL (or MariaDB) database behind one public URL, as behind a load
 //! balancer. A nonce accepted by one is refused by the others, even when the same request
 //! reaches all three at once; failed logins spread over the replicas lock the account at the
-//! same count as on one; and `gatehouse cleanup` run by three processes at once removes each
-//! expired row exactly once, without an error.
+//! same count as on one; `gatehouse cleanup` run by three processes at once removes each
+//! expired row exactly once, without an error; and an integration reauthorized through one
+//! replica loses its old token there at once and on the others within the credential cache's
+//! time-to-live.
 
 // Test code: a failed step stops the test with its cause, and the figures measured are
 // printed for the reliability report.
@@ -16,7 +18,7 @@ use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::sync::Barrier;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reliability::db::{Backend, TestDb};
 use reliability::gatehouse::{login, nonce, now, Gatehouse, Node, Options, ADMIN, PASSWORD};
@@ -122,6 +124,73 @@ fn nonce_is_shared(backend: Backend) {
 
     let nonces = db.count("oauth_nonce", "");
     assert_eq!(nonces, 3 + 15, "one nonce row per accepted request");
+}
+
+#[test]
+fn postgres_reauthorizing_reaches_every_replica_within_the_cache_ttl() {
+    reauthorize_is_shared(Backend::Postgres);
+}
+
+#[test]
+fn mariadb_reauthorizing_reaches_every_replica_within_the_cache_ttl() {
+    reauthorize_is_shared(Backend::Mysql);
+}
+
+/// `oauth.credential_cache_ttl_ms` as the replicas run with it (the default).
+const CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(2);
+
+fn reauthorize_is_shared(backend: Backend) {
+    let Some(db) = TestDb::create(backend, "replica_reauth") else {
+        return;
+    };
+    let (_gatehouse, nodes) = replicas(&db);
+    let admin = nodes[0].admin_token(ADMIN, PASSWORD);
+    let id = nodes[0].create_integration(&admin, "Reauthorized", None);
+    let answer = nodes[0].activate(&admin, id);
+    let field = |name: &str| answer[name].as_str().unwrap().to_owned();
+    let old = reliability::gatehouse::Credentials {
+        consumer_key: field("consumer_key"),
+        consumer_secret: field("consumer_secret"),
+        token: field("access_token"),
+        token_secret: field("access_token_secret"),
+    };
+
+    // Every replica has served the old token, so every one holds it in its cache.
+    for node in &nodes {
+        let served = node.send(&node.signed_get(SELF, &old, &nonce()));
+        assert_eq!(served.status, 200, "{}", served.text());
+    }
+
+    // Activating an Active integration reauthorizes it: the old token is deleted.
+    let reauthorized_at = Instant::now();
+    let renewed = nodes[0].activate(&admin, id);
+    assert_ne!(renewed["access_token"].as_str().unwrap(), old.token);
+
+    // The replica that made the change refuses the old token at once.
+    let refused = nodes[0].send(&nodes[0].signed_get(SELF, &old, &nonce()));
+    assert_eq!(refused.status, 401, "{}", refused.text());
+    assert_eq!(refused.problem(), "Specified token does not exist");
+
+    // The others refuse it once their cache entry has expired, and never later than that.
+    for (index, node) in nodes.iter().enumerate().skip(1) {
+        let refused_after = loop {
+            let answer = node.send(&node.signed_get(SELF, &old, &nonce()));
+            if answer.status == 401 {
+                assert_eq!(answer.problem(), "Specified token does not exist");
+                break reauthorized_at.elapsed();
+            }
+            assert_eq!(answer.status, 200, "replica {index}: {}", answer.text());
+            assert!(
+                reauthorized_at.elapsed() < CREDENTIAL_CACHE_TTL + Duration::from_secs(1),
+                "replica {index} still accepts the old token after the cache's time-to-live"
+            );
+            thread::sleep(Duration::from_millis(50));
+        };
+        eprintln!(
+            "{}: replica {index} refused the old token {refused_after:.2?} after the reauthorization",
+            backend.label()
+        );
+    }
 }
 
 #[test]
