@@ -31,6 +31,8 @@ use reliability::http::Request;
 use reliability::proxy::Proxy;
 
 const SELF: &str = "/rest/V1/integration/self";
+/// What the load calls the admin grid page.
+const ADMIN_PAGE: &str = "admin page";
 const POOL_TIMEOUT_SECS: u64 = 2;
 /// How long the database stays away. Each client waits up to the pool timeout per request, and
 /// only answers that arrive before the restore count as answered during the outage: four pool
@@ -89,7 +91,7 @@ fn outage(backend: Backend, fault: Fault) {
         return;
     };
     let proxy = Proxy::start(SocketAddr::from((Ipv4Addr::LOCALHOST, db.server_port())));
-    // Eight blocking threads, four per worker, for four clients: no request waits for a
+    // Eight blocking threads, four per worker, for five clients: no request waits for a
     // thread, so an answer's latency is the pool's alone.
     let options = Options {
         pool_size: 8,
@@ -104,18 +106,25 @@ fn outage(backend: Backend, fault: Fault) {
     let admin = node.admin_token(ADMIN, PASSWORD);
     let credentials = node.activated_integration(&admin, "Outage");
 
-    // Arrange: four clients calling signed, bearer-free and login routes in a loop.
+    // Arrange: five clients calling signed, bearer-free and login routes and an admin page
+    // (whose session cookie is the admin token) in a loop.
     let stop = AtomicBool::new(false);
     let seen = Mutex::new(Vec::<Seen>::new());
+    let session = format!("gatehouse_admin={admin}");
     let (cut_at, restored_at) = thread::scope(|scope| {
-        for client in 0..4 {
+        for client in 0..5 {
             let (node, credentials, stop, seen) = (&node, &credentials, &stop, &seen);
+            let session = &session;
             scope.spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     let (what, request) = match client {
                         0 | 1 => ("signed call", node.signed_get(SELF, credentials, &nonce())),
                         2 => ("readiness", Request::get("/ready")),
-                        _ => ("admin login", login("admin", ADMIN, PASSWORD)),
+                        3 => ("admin login", login("admin", ADMIN, PASSWORD)),
+                        _ => (
+                            ADMIN_PAGE,
+                            Request::get("/admin/integrations").header("Cookie", session),
+                        ),
                     };
                     let sent = Instant::now();
                     let answer = request.try_send(&node.address, Duration::from_secs(20));
@@ -218,7 +227,11 @@ fn outage(backend: Backend, fault: Fault) {
     );
     for seen in &during {
         assert_eq!(seen.status, 503, "during the outage: {seen:?}");
-        assert!(seen.json_message, "a 503 carries a JSON message: {seen:?}");
+        // Admin pages answer with an HTML page; the API with its JSON body.
+        assert!(
+            seen.json_message || seen.what == ADMIN_PAGE,
+            "a 503 carries a JSON message: {seen:?}"
+        );
     }
 
     let recovered = seen
@@ -247,13 +260,14 @@ fn outage(backend: Backend, fault: Fault) {
     let by_route = |what: &str| during.iter().filter(|seen| seen.what == what).count();
     eprintln!(
         "{} {fault:?}: outage of {OUTAGE:?}, pool timeout {POOL_TIMEOUT_SECS} s: {} answers, all 503 \
-         (signed {}, readiness {}, login {}); latency min {:.2?} median {:.2?} max {:.2?}; \
+         (signed {}, readiness {}, login {}, admin page {}); latency min {:.2?} median {:.2?} max {:.2?}; \
          first 200 {recovery:.2?} after the restore",
         backend.label(),
         during.len(),
         by_route("signed call"),
         by_route("readiness"),
         by_route("admin login"),
+        by_route(ADMIN_PAGE),
         latencies[0],
         latencies[latencies.len() / 2],
         slowest,
@@ -261,6 +275,10 @@ fn outage(backend: Backend, fault: Fault) {
     assert!(
         recovery < Duration::from_secs(10),
         "service resumed {recovery:?} after the restore"
+    );
+    assert!(
+        by_route(ADMIN_PAGE) > 0,
+        "the admin pages were answered during the outage too:\n{timeline}"
     );
 }
 

@@ -6,6 +6,7 @@
 //! A failed post shows the reference's message and changes nothing the admin can see.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -22,6 +23,7 @@ use crate::admin::views::{ConfirmPage, Credential, ErrorPage, Layout, PostedPage
 use crate::admin::{html, AdminSession, PageError, FORM_KEY_FIELD, GRID_PATH};
 use crate::auth::public_base;
 use crate::error::ApiError;
+use crate::handlers::blocking;
 use crate::state::AppState;
 
 /// `GET /admin/integrations/{id}/activate`: what the integration asks for, and "Allow".
@@ -154,7 +156,7 @@ pub(crate) async fn delete(
     let id = parse_id(&path)?;
 
     let integrations = Arc::clone(&state.services.integrations);
-    let deleted = web::block(move || integrations.delete(id)).await??;
+    let deleted = blocking(&state, Duration::ZERO, move || integrations.delete(id)).await??;
     log::info!(
         "integration {id} deleted in the admin pages by admin {}",
         session.admin_id()
@@ -192,14 +194,20 @@ async fn exchange(
     let store_base_url = public_base(req, &state.settings.public_base_url);
     let integrations = Arc::clone(&state.services.integrations);
     let poster = Arc::clone(&state.poster);
-    let (integration, outcome) = web::block(move || -> Result<_, TokensError> {
-        let integration = integrations.get(id)?;
-        let outcome = match kind {
-            Exchange::Activate => integrations.activate(id, poster.as_ref(), &store_base_url),
-            Exchange::Reauthorize => integrations.reauthorize(id, poster.as_ref(), &store_base_url),
-        };
-        Ok((integration, outcome))
-    })
+    let (integration, outcome) = blocking(
+        state,
+        state.settings.post_timeout,
+        move || -> Result<_, TokensError> {
+            let integration = integrations.get(id)?;
+            let outcome = match kind {
+                Exchange::Activate => integrations.activate(id, poster.as_ref(), &store_base_url),
+                Exchange::Reauthorize => {
+                    integrations.reauthorize(id, poster.as_ref(), &store_base_url)
+                }
+            };
+            Ok((integration, outcome))
+        },
+    )
     .await??;
 
     match outcome {

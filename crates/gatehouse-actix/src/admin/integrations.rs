@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -28,6 +29,7 @@ use crate::admin::views::{FormPage, GridPage, GridRow, Layout, SortColumn};
 use crate::admin::{
     html, html_response, render, AdminSession, PageError, FLASH_COOKIE, FORM_KEY_FIELD, GRID_PATH,
 };
+use crate::handlers::blocking;
 use crate::state::AppState;
 
 /// The grid's query: `name` filters (case-insensitive, part of the name), `sort` names a
@@ -106,7 +108,7 @@ pub(crate) async fn grid(
     query: web::Query<GridQuery>,
 ) -> Result<HttpResponse, PageError> {
     let integrations = Arc::clone(&state.services.integrations);
-    let mut listed = web::block(move || integrations.list()).await??;
+    let mut listed = blocking(&state, Duration::ZERO, move || integrations.list()).await??;
 
     let filter = query.name.as_deref().unwrap_or_default().trim().to_owned();
     let sort = query
@@ -325,27 +327,31 @@ async fn save(
     let username = session.username().to_owned();
     let input = form.to_input(integrations.resource_tree());
     let id = target.id();
-    let outcome = web::block(move || -> Result<SaveOutcome, TokensError> {
-        // The reference's identity check. The token it issues is dropped unused: a JWT is
-        // recorded nowhere, so nothing is left behind.
-        match users.issue_admin_token(&username, &password) {
-            Ok(_) => {}
-            Err(error) if error.class() == ErrorClass::Authentication => {
-                return Ok(SaveOutcome::WrongPassword);
+    let outcome = blocking(
+        state,
+        Duration::ZERO,
+        move || -> Result<SaveOutcome, TokensError> {
+            // The reference's identity check. The token it issues is dropped unused: a JWT is
+            // recorded nowhere, so nothing is left behind.
+            match users.issue_admin_token(&username, &password) {
+                Ok(_) => {}
+                Err(error) if error.class() == ErrorClass::Authentication => {
+                    return Ok(SaveOutcome::WrongPassword);
+                }
+                Err(error) => return Err(error),
             }
-            Err(error) => return Err(error),
-        }
 
-        let saved = match id {
-            None => integrations.create(input),
-            Some(id) => integrations.update(id, input),
-        };
-        match saved {
-            Ok(integration) => Ok(SaveOutcome::Saved(integration)),
-            Err(error) if is_form_refusal(&error) => Ok(SaveOutcome::Refused(error)),
-            Err(error) => Err(error),
-        }
-    })
+            let saved = match id {
+                None => integrations.create(input),
+                Some(id) => integrations.update(id, input),
+            };
+            match saved {
+                Ok(integration) => Ok(SaveOutcome::Saved(integration)),
+                Err(error) if is_form_refusal(&error) => Ok(SaveOutcome::Refused(error)),
+                Err(error) => Err(error),
+            }
+        },
+    )
     .await??;
 
     let (errors, alert) = match outcome {
@@ -443,7 +449,7 @@ pub(crate) async fn load_details(
     id: IntegrationId,
 ) -> Result<IntegrationDetails, PageError> {
     let integrations = Arc::clone(&state.services.integrations);
-    Ok(web::block(move || integrations.details(id)).await??)
+    Ok(blocking(state, Duration::ZERO, move || integrations.details(id)).await??)
 }
 
 /// The integration id of a path; anything but a number is an integration that does not exist.

@@ -6,6 +6,7 @@
 //! revokes that one token.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -24,6 +25,7 @@ use crate::admin::{
     html_response, render, AdminSession, PageError, FLASH_COOKIE, FORM_KEY_FIELD, GRID_PATH,
     LOGIN_COOKIE, LOGIN_PATH, SESSION_COOKIE,
 };
+use crate::handlers::blocking;
 use crate::state::AppState;
 
 /// Length of the sign-in cookie's random value.
@@ -78,12 +80,16 @@ pub(crate) async fn submit(
     let users = Arc::clone(&state.services.users);
     let clock = Arc::clone(&state.services.oauth.context().clock);
     let checked_username = username.clone();
-    let outcome = web::block(move || -> Result<(String, i64, i64), TokensError> {
-        let token = users.issue_admin_token(&checked_username, &password)?;
-        let claims = users.read_user_token(&token)?;
-        let lifetime = claims.expires_at - clock.now();
-        Ok((token, claims.user_id, lifetime))
-    })
+    let outcome = blocking(
+        &state,
+        Duration::ZERO,
+        move || -> Result<(String, i64, i64), TokensError> {
+            let token = users.issue_admin_token(&checked_username, &password)?;
+            let claims = users.read_user_token(&token)?;
+            let lifetime = claims.expires_at - clock.now();
+            Ok((token, claims.user_id, lifetime))
+        },
+    )
     .await?;
 
     let (token, admin_id, lifetime) = match outcome {
@@ -125,7 +131,7 @@ pub(crate) async fn logout(
 
     let users = Arc::clone(&state.services.users);
     let token = session.token().to_owned();
-    web::block(move || users.revoke_token(&token)).await??;
+    blocking(&state, Duration::ZERO, move || users.revoke_token(&token)).await??;
     log::info!(
         "admin {} signed out of the admin pages; the session token is revoked",
         session.admin_id()

@@ -25,8 +25,10 @@
 //!
 //! # Blocking work
 //!
-//! Service calls (storage, password hashing, the credential POST) run on the blocking pool
-//! through `web::block`, never on the async workers.
+//! Service calls (storage, password hashing, the credential POST) run on the blocking pool,
+//! never on the async workers, through the REST handlers' helper and so under the same service
+//! deadline (plus the POST timeout for an activation): a silent database gives a 503 page in
+//! bounded time, not a hung one.
 
 mod activation;
 mod assets;

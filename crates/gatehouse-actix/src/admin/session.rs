@@ -18,7 +18,7 @@ use std::sync::Arc;
 use actix_web::cookie::time::Duration;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest};
 
 use gatehouse_acl::Principal;
 use gatehouse_domain::{AdminId, AdminUser, ErrorClass, Message};
@@ -27,6 +27,7 @@ use gatehouse_tokens::TokensError;
 use crate::admin::csrf::{self, Purpose};
 use crate::admin::{PageError, ADMIN_PATH};
 use crate::auth::app_state;
+use crate::handlers::blocking;
 use crate::settings::PublicBaseUrl;
 use crate::state::AppState;
 
@@ -112,13 +113,17 @@ async fn load(req: &HttpRequest) -> Result<AdminSession, PageError> {
     let users = Arc::clone(&state.services.users);
     let store = Arc::clone(&state.services.oauth.context().store);
     let checked = token.clone();
-    let admin = web::block(move || -> Result<Option<AdminUser>, TokensError> {
-        // The same validation as a bearer token on the REST API: signature, expiry, revocation.
-        let Principal::Admin(admin_id) = users.authenticate_bearer(&checked)? else {
-            return Ok(None);
-        };
-        Ok(store.admin_by_id(admin_id)?.filter(|admin| admin.is_active))
-    })
+    let admin = blocking(
+        &state,
+        std::time::Duration::ZERO,
+        move || -> Result<Option<AdminUser>, TokensError> {
+            // The same validation as a bearer token on the REST API: signature, expiry, revocation.
+            let Principal::Admin(admin_id) = users.authenticate_bearer(&checked)? else {
+                return Ok(None);
+            };
+            Ok(store.admin_by_id(admin_id)?.filter(|admin| admin.is_active))
+        },
+    )
     .await??;
     let Some(admin) = admin else {
         return Err(session_required());
