@@ -2,11 +2,14 @@
 //! parameters, and the choice between RFC 5849 and the reference's PHP rules.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::fmt;
 use std::ops::Deref;
 
 use crate::compat;
-use crate::encoding::{encode_into, encode_twice_into, encoded_cmp, encoded_string};
+use crate::encoding::{
+    encode_into, encode_twice_into, encoded_cmp, encoded_prefix_key, encoded_string,
+};
 use crate::error::OAuth1Error;
 
 /// How the signature base string is built. Chosen per deployment.
@@ -125,18 +128,41 @@ pub fn signature_base_string(
 ) -> Result<SignatureBaseString, OAuth1Error> {
     let pairs = params
         .iter()
-        .map(|(name, value)| (name.as_bytes(), value.as_bytes()))
-        .filter(|(name, _)| *name != b"oauth_signature");
+        .map(|(name, value)| SignedPair::new(name.as_bytes(), value.as_bytes()))
+        .filter(|pair| pair.name != b"oauth_signature");
     let mut out = Vec::new();
     write_base_string(method, base_uri, pairs, mode, &mut out)?;
     Ok(SignatureBaseString(encoded_string(out)))
+}
+
+/// A decoded name and value to sign, each with whether it is known to consist of unreserved
+/// bytes only (RFC 5849 §3.6). Such text is its own encoding: it is copied into the base string
+/// as it is and sorted by its bytes. `false` only means "not known".
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SignedPair<'p> {
+    pub(crate) name: &'p [u8],
+    pub(crate) value: &'p [u8],
+    pub(crate) name_plain: bool,
+    pub(crate) value_plain: bool,
+}
+
+impl<'p> SignedPair<'p> {
+    /// A pair whose text is not known to be plain.
+    pub(crate) fn new(name: &'p [u8], value: &'p [u8]) -> Self {
+        Self {
+            name,
+            value,
+            name_plain: false,
+            value_plain: false,
+        }
+    }
 }
 
 /// Writes the base string of `pairs` (already without `oauth_signature`) onto `out`.
 pub(crate) fn write_base_string<'p>(
     method: &str,
     base_uri: &str,
-    pairs: impl Iterator<Item = (&'p [u8], &'p [u8])>,
+    pairs: impl Iterator<Item = SignedPair<'p>>,
     mode: Canonicalization,
     out: &mut Vec<u8>,
 ) -> Result<(), OAuth1Error> {
@@ -149,7 +175,7 @@ pub(crate) fn write_base_string<'p>(
 pub(crate) fn write_base_string_with_uri<'p>(
     method: &str,
     uri: &str,
-    pairs: impl Iterator<Item = (&'p [u8], &'p [u8])>,
+    pairs: impl Iterator<Item = SignedPair<'p>>,
     mode: Canonicalization,
     out: &mut Vec<u8>,
 ) {
@@ -158,27 +184,59 @@ pub(crate) fn write_base_string_with_uri<'p>(
     out.reserve(method.len() + uri.len() * 2 + 256);
     out.extend(method.bytes().map(|byte| byte.to_ascii_uppercase()));
     out.push(b'&');
-    encode_into(uri.as_bytes(), out);
+    encode_uri_into(uri, out);
     out.push(b'&');
     match mode {
         Canonicalization::Rfc5849 => write_rfc5849_parameters(pairs, out),
-        Canonicalization::Compat => compat::write_parameters(pairs, out),
+        Canonicalization::Compat => {
+            compat::write_parameters(pairs.map(|pair| (pair.name, pair.value)), out);
+        }
+    }
+}
+
+/// Appends the §3.6 encoding of a base string URI. Nearly every one starts `https://` or
+/// `http://`, whose encodings are constants; the rest goes through the encoder.
+fn encode_uri_into(uri: &str, out: &mut Vec<u8>) {
+    let rest = if let Some(rest) = uri.strip_prefix("https://") {
+        out.extend_from_slice(b"https%3A%2F%2F");
+        rest
+    } else if let Some(rest) = uri.strip_prefix("http://") {
+        out.extend_from_slice(b"http%3A%2F%2F");
+        rest
+    } else {
+        uri
+    };
+    encode_into(rest.as_bytes(), out);
+}
+
+/// Compares the §3.6 encodings of `a` and `b`: plain text is its own encoding, so two plain
+/// texts compare by their bytes.
+fn compare_encoded(a: &[u8], a_plain: bool, b: &[u8], b_plain: bool) -> Ordering {
+    if a_plain && b_plain {
+        a.cmp(b)
+    } else {
+        encoded_cmp(a, b)
+    }
+}
+
+/// Appends the §3.6 encoding of the §3.6 encoding of `bytes`: plain text is copied.
+fn write_encoded_twice(bytes: &[u8], plain: bool, out: &mut Vec<u8>) {
+    if plain {
+        out.extend_from_slice(bytes);
+    } else {
+        encode_twice_into(bytes, out);
     }
 }
 
 /// Writes the normalised parameters of RFC 5849 §3.4.1.3.2, already encoded a second time for
 /// the base string: names and values encoded, sorted by encoded name then encoded value in
 /// byte order, duplicates kept, joined as `name=value` pairs with `&`.
-fn write_rfc5849_parameters<'p>(
-    pairs: impl Iterator<Item = (&'p [u8], &'p [u8])>,
-    out: &mut Vec<u8>,
-) {
-    // Sorting must follow the encoded form, which does not keep byte order; `encoded_cmp`
-    // compares encodings without writing them. A typical request fits the array on the stack.
-    const ON_STACK: usize = 32;
-    let mut stack: [(&[u8], &[u8]); ON_STACK] = [(&[], &[]); ON_STACK];
+fn write_rfc5849_parameters<'p>(pairs: impl Iterator<Item = SignedPair<'p>>, out: &mut Vec<u8>) {
+    // A typical request fits the arrays on the stack.
+    const ON_STACK: usize = 24;
+    let mut stack = [SignedPair::new(&[], &[]); ON_STACK];
     let mut count = 0;
-    let mut spilled: Vec<(&[u8], &[u8])> = Vec::new();
+    let mut spilled: Vec<SignedPair<'p>> = Vec::new();
     for pair in pairs {
         if count < ON_STACK {
             stack[count] = pair;
@@ -191,19 +249,43 @@ fn write_rfc5849_parameters<'p>(
         }
     }
     let pairs = if spilled.is_empty() {
-        &mut stack[..count]
+        &stack[..count]
     } else {
-        &mut spilled[..]
+        &spilled[..]
     };
-    pairs.sort_unstable_by(|a, b| encoded_cmp(a.0, b.0).then_with(|| encoded_cmp(a.1, b.1)));
 
-    for (index, &(name, value)) in pairs.iter().enumerate() {
-        if index > 0 {
+    // Sorting must follow the encoded form, which does not keep byte order. What is sorted is
+    // each pair's index under the first eight bytes of its encoded name, as a number (see
+    // `encoded_prefix_key`): most names differ there (`oauth_co…`, `oauth_no…`, …), so most
+    // comparisons compare numbers; equal keys fall back to comparing the encodings, which
+    // `encoded_cmp` does without writing them.
+    let mut stack_order = [(0u64, 0usize); ON_STACK];
+    let mut spilled_order: Vec<(u64, usize)> = Vec::new();
+    let order = if pairs.len() <= ON_STACK {
+        &mut stack_order[..pairs.len()]
+    } else {
+        spilled_order.resize(pairs.len(), (0, 0));
+        &mut spilled_order[..]
+    };
+    for (slot, (index, pair)) in order.iter_mut().zip(pairs.iter().enumerate()) {
+        *slot = (encoded_prefix_key(pair.name, pair.name_plain), index);
+    }
+    order.sort_unstable_by(|&(a_key, a), &(b_key, b)| {
+        a_key.cmp(&b_key).then_with(|| {
+            let (a, b) = (&pairs[a], &pairs[b]);
+            compare_encoded(a.name, a.name_plain, b.name, b.name_plain)
+                .then_with(|| compare_encoded(a.value, a.value_plain, b.value, b.value_plain))
+        })
+    });
+
+    for (position, &(_, index)) in order.iter().enumerate() {
+        if position > 0 {
             out.extend_from_slice(b"%26");
         }
-        encode_twice_into(name, out);
+        let pair = &pairs[index];
+        write_encoded_twice(pair.name, pair.name_plain, out);
         out.extend_from_slice(b"%3D");
-        encode_twice_into(value, out);
+        write_encoded_twice(pair.value, pair.value_plain, out);
     }
 }
 
@@ -222,6 +304,18 @@ fn write_rfc5849_parameters<'p>(
 /// # Ok::<(), gatehouse_oauth1::OAuth1Error>(())
 /// ```
 pub fn base_string_uri(
+    base_uri: &str,
+    mode: Canonicalization,
+) -> Result<Cow<'_, str>, OAuth1Error> {
+    // Most requests arrive normalised already, and nearly all in this simple form.
+    if mode == Canonicalization::Rfc5849 && is_plainly_normalised(base_uri) {
+        return Ok(Cow::Borrowed(base_uri));
+    }
+    parse_base_string_uri(base_uri, mode)
+}
+
+/// [`base_string_uri`] by the full parse of `base_uri`.
+fn parse_base_string_uri(
     base_uri: &str,
     mode: Canonicalization,
 ) -> Result<Cow<'_, str>, OAuth1Error> {
@@ -297,6 +391,30 @@ pub fn base_string_uri(
     }
     uri.push_str(path);
     Ok(Cow::Owned(uri))
+}
+
+/// Whether `uri` is, as it is, the base string URI RFC 5849 §3.4.1.2 would build from it, in
+/// the form nearly all requests take: `http://` or `https://`, a host name of lower-case
+/// letters, digits, `-` and `.`, then a path; no user information, port, query or fragment.
+/// One pass decides it, without splitting the URI into its parts. (Other normalised URIs are
+/// recognised too, by the full parse.)
+fn is_plainly_normalised(uri: &str) -> bool {
+    let Some(rest) = uri
+        .strip_prefix("https://")
+        .or_else(|| uri.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let host_length = rest
+        .bytes()
+        .position(|byte| {
+            !(byte.is_ascii_lowercase() || byte.is_ascii_digit() || matches!(byte, b'-' | b'.'))
+        })
+        .unwrap_or(rest.len());
+    let path = &rest[host_length..];
+    host_length > 0
+        && path.starts_with('/')
+        && !path.bytes().any(|byte| matches!(byte, b'?' | b'#'))
 }
 
 /// How many decimal digits `number` has.
@@ -491,6 +609,103 @@ mod tests {
             crate::percent_encode(&joined.join("&"))
         );
         assert_eq!(base.as_str(), expected);
+    }
+
+    #[test]
+    fn plainly_normalised_uris_take_the_shortcut_and_agree() {
+        for (uri, shortcut) in [
+            ("https://shop.example.com/rest/V1/x", true),
+            ("http://h-1.example/a%20b/~c", true),
+            ("http://h/", true),
+            ("https://Shop.example.com/x", false),
+            ("HTTPS://h/x", false),
+            ("https://h:8080/x", false),
+            ("https://h:443/x", false),
+            ("https://u@h/x", false),
+            ("https://h/x?a=1", false),
+            ("https://h/x#f", false),
+            ("https://h", false),
+            ("https:///x", false),
+            ("https://[::1]/x", false),
+            ("ftp://h/x", false),
+        ] {
+            assert_eq!(is_plainly_normalised(uri), shortcut, "{uri}");
+            // Either way the result is the full parse's, and a shortcut only for a URI the
+            // full parse finds normalised.
+            let full = parse_base_string_uri(uri, Canonicalization::Rfc5849);
+            assert_eq!(
+                base_string_uri(uri, Canonicalization::Rfc5849),
+                full,
+                "{uri}"
+            );
+            if shortcut {
+                assert!(matches!(full, Ok(Cow::Borrowed(_))), "{uri}");
+            }
+        }
+    }
+
+    #[test]
+    fn plain_pairs_sort_and_encode_as_any_others() {
+        // Pairs marked plain (their text is its own encoding) give the base string of the same
+        // pairs with nothing known about them.
+        let texts: [&[u8]; 8] = [
+            b"a",
+            b"b",
+            b"oauth_nonce",
+            b"oauth_no",
+            b"~",
+            b"A",
+            b"",
+            b"a-b.c_d",
+        ];
+        let marked: Vec<SignedPair<'_>> = texts
+            .iter()
+            .flat_map(|&name| texts.iter().map(move |&value| (name, value)))
+            .map(|(name, value)| SignedPair {
+                name,
+                value,
+                name_plain: true,
+                value_plain: true,
+            })
+            .collect();
+        let mut with_flags = Vec::new();
+        write_rfc5849_parameters(marked.iter().rev().copied(), &mut with_flags);
+        let mut without = Vec::new();
+        write_rfc5849_parameters(
+            marked
+                .iter()
+                .map(|pair| SignedPair::new(pair.name, pair.value)),
+            &mut without,
+        );
+        assert_eq!(with_flags, without);
+
+        // Mixed: a plain text against one with reserved bytes.
+        for (a, b) in [
+            (&b"a"[..], &b"a!"[..]),
+            (b"a~", b"a!"),
+            (b"ab", b"a b"),
+            (b"", b" "),
+        ] {
+            assert_eq!(compare_encoded(a, true, b, false), encoded_cmp(a, b));
+            assert_eq!(compare_encoded(b, false, a, true), encoded_cmp(b, a));
+        }
+    }
+
+    #[test]
+    fn uris_encode_alike_with_and_without_the_scheme_shortcut() {
+        for uri in [
+            "https://shop.example.com/rest/V1/x",
+            "http://h:8080/a b",
+            "https:/x",
+            "httpx://h/",
+            "ftp://h/",
+            "",
+        ] {
+            let (mut shortcut, mut plain) = (Vec::new(), Vec::new());
+            encode_uri_into(uri, &mut shortcut);
+            encode_into(uri.as_bytes(), &mut plain);
+            assert_eq!(shortcut, plain, "{uri}");
+        }
     }
 
     #[test]

@@ -150,6 +150,43 @@ pub(crate) fn encoded_cmp(a: &[u8], b: &[u8]) -> Ordering {
     }
 }
 
+/// The first eight bytes of the §3.6 encoding of `bytes`, as a big-endian number, zero-padded
+/// when the encoding is shorter; `plain` says `bytes` is known to be its own encoding.
+///
+/// Two such keys compare as the first eight bytes of the encodings do (an encoding holds no
+/// zero byte, so the padding sorts a shorter encoding first, as byte order does): when keys
+/// differ, so do the encodings, in the same order.
+pub(crate) fn encoded_prefix_key(bytes: &[u8], plain: bool) -> u64 {
+    // Unreserved bytes are their own encoding's first bytes (most names start `oauth_`).
+    if let Some(first) = bytes.first_chunk::<8>() {
+        if plain || first.iter().all(|&byte| is_unreserved(byte)) {
+            return u64::from_be_bytes(*first);
+        }
+    } else if plain {
+        return bytes.iter().enumerate().fold(0, |key, (index, &byte)| {
+            key | u64::from(byte) << (56 - 8 * index)
+        });
+    }
+
+    let mut prefix = [0u8; 8];
+    let mut length = 0;
+    for &byte in bytes {
+        let encoded: &[u8] = if is_unreserved(byte) {
+            &[byte]
+        } else {
+            &ESCAPED_ONCE[usize::from(byte)]
+        };
+        for &each in encoded {
+            if length == 8 {
+                return u64::from_be_bytes(prefix);
+            }
+            prefix[length] = each;
+            length += 1;
+        }
+    }
+    u64::from_be_bytes(prefix)
+}
+
 /// The length of the common prefix of `a` and `b`.
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
@@ -172,7 +209,7 @@ fn hex_value(byte: u8) -> Option<u8> {
 }
 
 /// The byte of the escape `%XY` starting at `input[index]`, if it is one.
-fn escape_at(input: &[u8], index: usize) -> Option<u8> {
+pub(crate) fn escape_at(input: &[u8], index: usize) -> Option<u8> {
     let high = hex_value(*input.get(index + 1)?)?;
     let low = hex_value(*input.get(index + 2)?)?;
     Some(high << 4 | low)
@@ -195,6 +232,41 @@ pub(crate) fn percent_decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(),
     }
     out.extend_from_slice(rest);
     Ok(())
+}
+
+/// Percent-decodes `input` onto `out` as [`percent_decode_into`] does, as long as every
+/// escape is an ASCII byte. A `String` cannot take a lone byte from 0x80 up: at the first such
+/// escape `out` is put back as it was and `Ok(false)` returned, to decode as bytes instead.
+/// (Between escapes `input` is copied as it is, so with ASCII escapes the output is UTF-8.)
+pub(crate) fn percent_decode_str_into(
+    input: &str,
+    out: &mut String,
+) -> Result<bool, InvalidEscape> {
+    let start = out.len();
+    let bytes = input.as_bytes();
+    // Escapes are reserved bytes: unreserved runs are skipped in bulk to find them.
+    let (mut copied, mut index) = (0, 0);
+    loop {
+        index += unreserved_run(&bytes[index..]);
+        match bytes.get(index) {
+            None => break,
+            Some(b'%') => {
+                let byte = escape_at(bytes, index).ok_or(InvalidEscape)?;
+                if !byte.is_ascii() {
+                    out.truncate(start);
+                    return Ok(false);
+                }
+                // The text between escapes ends at ASCII bytes, so it slices the `str`.
+                out.push_str(&input[copied..index]);
+                out.push(char::from(byte));
+                index += 3;
+                copied = index;
+            }
+            Some(_) => index += 1,
+        }
+    }
+    out.push_str(&input[copied..]);
+    Ok(true)
 }
 
 /// Decodes one `application/x-www-form-urlencoded` name or value onto `out`: `+` is a space,
@@ -256,6 +328,38 @@ mod tests {
         let mut out = Vec::new();
         form_decode_into(input.as_bytes(), &mut out);
         out
+    }
+
+    #[test]
+    fn text_decoding_matches_byte_decoding_while_escapes_are_ascii() {
+        for input in [
+            "a%2Bb+c%2f",
+            "%C3%A9",
+            "plain",
+            "",
+            "x%20y",
+            "é%21",
+            "bad%2",
+            "%zz",
+        ] {
+            let mut text = String::from("kept");
+            let mut bytes = b"kept".to_vec();
+            match (
+                percent_decode_str_into(input, &mut text),
+                percent_decode_into(input.as_bytes(), &mut bytes),
+            ) {
+                (Ok(true), Ok(())) => assert_eq!(text.as_bytes(), bytes, "{input}"),
+                // Only an escape from 0x80 up sends the text to the byte decoder.
+                (Ok(false), Ok(())) => {
+                    assert_eq!(input, "%C3%A9");
+                    assert_eq!(text, "kept");
+                }
+                (Err(InvalidEscape), Err(InvalidEscape)) => {
+                    assert!(input.starts_with("bad") || input == "%zz")
+                }
+                other => panic!("{input}: {other:?}"),
+            }
+        }
     }
 
     #[test]
@@ -350,6 +454,45 @@ mod tests {
                 encode_into(a, &mut ea);
                 encode_into(b, &mut eb);
                 assert_eq!(encoded_cmp(a, b), ea.cmp(&eb), "{a:?} vs {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn prefix_keys_are_the_first_bytes_of_the_encoding() {
+        let samples: [&[u8]; 12] = [
+            b"",
+            b"a",
+            b"fields",
+            b"oauth_consumer_key",
+            b"oauth_nonce",
+            b"abcdefgh",
+            b"abcdefg!",
+            b"a b",
+            b"searchCriteria[pageSize]",
+            b"[x]",
+            b"\xff\xfe",
+            "é~é".as_bytes(),
+        ];
+        for bytes in samples {
+            let mut encoded = Vec::new();
+            encode_into(bytes, &mut encoded);
+            let mut expected = [0u8; 8];
+            let length = encoded.len().min(8);
+            expected[..length].copy_from_slice(&encoded[..length]);
+            let key = encoded_prefix_key(bytes, false);
+            assert_eq!(key, u64::from_be_bytes(expected), "{bytes:?}");
+            if encoded == bytes {
+                assert_eq!(encoded_prefix_key(bytes, true), key, "{bytes:?}");
+            }
+        }
+        // Keys that differ order their texts as their encodings do.
+        for a in samples {
+            for b in samples {
+                let (key_a, key_b) = (encoded_prefix_key(a, false), encoded_prefix_key(b, false));
+                if key_a != key_b {
+                    assert_eq!(key_a.cmp(&key_b), encoded_cmp(a, b), "{a:?} vs {b:?}");
+                }
             }
         }
     }

@@ -8,7 +8,7 @@
 
 use gatehouse_domain::{ConsumerKey, Nonce, OAuthTimestamp, TokenValue};
 
-use crate::base_string::{write_base_string, Canonicalization};
+use crate::base_string::{write_base_string, Canonicalization, SignedPair};
 use crate::error::OAuth1Error;
 use crate::request::{OAuthRequest, Parameter, Protocol, RequestParts, Source};
 use crate::signature::{self, SignatureMethod};
@@ -264,8 +264,8 @@ impl<'r> Found<'r> {
 }
 
 /// The name and value of a parameter, as the base string takes them.
-fn name_and_value(parameter: Parameter<'_>) -> (&[u8], &[u8]) {
-    (parameter.name, parameter.value)
+fn name_and_value(parameter: Parameter<'_>) -> SignedPair<'_> {
+    SignedPair::new(parameter.name, parameter.value)
 }
 
 /// A parameter the required check has already found.
@@ -315,14 +315,12 @@ pub fn verify_signature(
     }
 
     let mut base_string = Vec::with_capacity(1024);
-    let pairs = name_and_value;
     match policy.canonicalization {
         Canonicalization::Rfc5849 => {
-            let pairs = request.signed_parameters().map(pairs);
             write_base_string(
                 parts.method,
                 parts.base_uri,
-                pairs,
+                request.signed_pairs(),
                 policy.canonicalization,
                 &mut base_string,
             )?;
@@ -337,7 +335,7 @@ pub fn verify_signature(
             let pairs = from(Source::Header)
                 .chain(from(Source::Body))
                 .chain(from(Source::Query))
-                .map(pairs);
+                .map(name_and_value);
             write_base_string(
                 parts.method,
                 parts.base_uri,

@@ -5,7 +5,11 @@
 use std::fmt;
 use std::ops::Range;
 
-use crate::encoding::{form_decode_into, percent_decode_into, unreserved_run, InvalidEscape};
+use crate::base_string::SignedPair;
+use crate::encoding::{
+    escape_at, form_decode_into, percent_decode_into, percent_decode_str_into, unreserved_run,
+    InvalidEscape,
+};
 use crate::error::OAuth1Error;
 
 /// Everything about an HTTP request the verifier needs, borrowed from the web framework's
@@ -82,12 +86,53 @@ impl fmt::Debug for Parameter<'_> {
     }
 }
 
-/// A parameter's name and value as ranges into [`OAuthRequest::text`].
+/// Where a decoded name or value is, and what is known of it.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    /// In [`OAuthRequest::bytes`] (not known to be UTF-8) rather than [`OAuthRequest::text`].
+    in_bytes: bool,
+    /// Known to consist of unreserved bytes only (RFC 5849 §3.6). Such text is its own
+    /// encoding: the base string copies it and sorts it by its bytes.
+    plain: bool,
+}
+
+impl Span {
+    /// Where `raw` is in a copy of its source that starts at `base`.
+    fn copied(base: usize, raw: Range<usize>, in_bytes: bool, plain: bool) -> Self {
+        Self {
+            start: base + raw.start,
+            end: base + raw.end,
+            in_bytes,
+            plain,
+        }
+    }
+
+    /// A decoded copy, which is not known to be plain.
+    fn decoded(range: Range<usize>, in_bytes: bool) -> Self {
+        Self {
+            start: range.start,
+            end: range.end,
+            in_bytes,
+            plain: false,
+        }
+    }
+
+    fn range(self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// A parameter's name and value.
 #[derive(Clone)]
 struct Entry {
-    name: Range<usize>,
-    value: Range<usize>,
+    name: Span,
+    value: Span,
     source: Source,
+    /// Whether it is `oauth_signature`, which is never signed (noted by
+    /// [`OAuthRequest::check_protocol_parameters`]).
+    is_signature: bool,
 }
 
 /// The protocol parameters the checks read. [`OAuthRequest`] notes where each first occurs, so
@@ -175,14 +220,59 @@ fn source_bit(source: Source) -> u8 {
 /// apart (it is not signed) and `oauth_signature` is kept in the list but never signed.
 #[derive(Clone)]
 pub struct OAuthRequest {
-    /// Every decoded name and value, back to back; entries point into it.
-    text: Vec<u8>,
+    /// The names and values known to be UTF-8: copies of the header's parameter list and of the
+    /// query (both `&str`), whose names and values without escapes are read in place, then the
+    /// decoded copies of the others that decode to UTF-8. Reading them as `&str` costs nothing.
+    text: String,
+    /// The other names and values: a copy of the form body (any bytes) and decoded copies that
+    /// may not be UTF-8.
+    bytes: Vec<u8>,
     entries: Vec<Entry>,
-    realm: Option<Range<usize>>,
+    realm: Option<Span>,
     /// For each [`Protocol`] parameter, the entry where it first occurs.
     first: [Option<usize>; Protocol::COUNT],
     has_oauth_header: bool,
     has_non_form_body: bool,
+}
+
+/// A name or value of a form piece, while it is read.
+struct FormPart {
+    /// Where it starts in the input.
+    start: usize,
+    /// Whether no reserved byte was met in it so far.
+    plain: bool,
+    /// Once an escape was met: where its decoded copy starts, and up to where the input is
+    /// copied into it.
+    decoded: Option<(usize, usize)>,
+    /// Whether it is text with an escape from 0x80 up, decoded into the bytes at its end.
+    not_ascii: bool,
+}
+
+impl FormPart {
+    fn at(start: usize) -> Self {
+        Self {
+            start,
+            plain: true,
+            decoded: None,
+            not_ascii: false,
+        }
+    }
+}
+
+/// A form-encoded source: the query is text, a body may be any bytes.
+#[derive(Clone, Copy)]
+enum FormInput<'i> {
+    Text(&'i str),
+    Bytes(&'i [u8]),
+}
+
+impl FormInput<'_> {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Text(text) => text.as_bytes(),
+            Self::Bytes(bytes) => bytes,
+        }
+    }
 }
 
 impl OAuthRequest {
@@ -196,15 +286,13 @@ impl OAuthRequest {
     /// UTF-8 is refused by [`check_protocol`](crate::check_protocol).) The same value in two sources is tolerated, because the reference's own clients
     /// send `oauth_verifier` in the header and in the body; both occurrences are then signed.
     pub fn collect(parts: &RequestParts<'_>) -> Result<OAuthRequest, OAuth1Error> {
-        let form_length = if parts.has_form_body() {
-            parts.body.len()
-        } else {
-            0
-        };
-        let capacity = parts.authorization.map_or(0, str::len) + parts.query.len() + form_length;
+        let has_form_body = parts.has_form_body();
+        let text_length = parts.authorization.map_or(0, str::len) + parts.query.len();
+        let form_length = if has_form_body { parts.body.len() } else { 0 };
         let mut request = OAuthRequest {
             // Raw copies of the sources, then decoded copies of the values that had escapes.
-            text: Vec::with_capacity(capacity * 2),
+            text: String::with_capacity(text_length * 2),
+            bytes: Vec::with_capacity(form_length * 2),
             entries: Vec::with_capacity(16),
             realm: None,
             first: [None; Protocol::COUNT],
@@ -216,10 +304,10 @@ impl OAuthRequest {
             request.parse_header(authorization)?;
         }
 
-        request.parse_form(parts.query.as_bytes(), Source::Query);
+        request.parse_form(FormInput::Text(parts.query), Source::Query);
 
-        if parts.has_form_body() {
-            request.parse_form(parts.body, Source::Body);
+        if has_form_body {
+            request.parse_form(FormInput::Bytes(parts.body), Source::Body);
         } else {
             request.has_non_form_body = !parts.body.is_empty();
         }
@@ -234,12 +322,13 @@ impl OAuthRequest {
         let entry = self
             .entries
             .iter()
-            .find(|entry| &self.text[entry.name.clone()] == name.as_bytes())?;
-        std::str::from_utf8(&self.text[entry.value.clone()]).ok()
+            .find(|entry| self.bytes_of(entry.name) == name.as_bytes())?;
+        self.str_of(entry.value)
     }
 
     /// The first value of a protocol parameter: `Ok(None)` when absent, an error when it is
     /// not UTF-8.
+    #[inline]
     pub(crate) fn protocol(&self, which: Protocol) -> Result<Option<&str>, OAuth1Error> {
         let Some(index) = self.first[which as usize] else {
             return Ok(None);
@@ -247,10 +336,10 @@ impl OAuthRequest {
         let entry = &self.entries[index];
         // RFC 5849 §3.6: values are UTF-8 text before encoding; a protocol value that does not
         // decode to UTF-8 cannot be one.
-        match std::str::from_utf8(&self.text[entry.value.clone()]) {
-            Ok(value) => Ok(Some(value)),
-            Err(_) => Err(OAuth1Error::MalformedParameter {
-                name: String::from_utf8_lossy(&self.text[entry.name.clone()]).into_owned(),
+        match self.str_of(entry.value) {
+            Some(value) => Ok(Some(value)),
+            None => Err(OAuth1Error::MalformedParameter {
+                name: String::from_utf8_lossy(self.bytes_of(entry.name)).into_owned(),
             }),
         }
     }
@@ -262,8 +351,7 @@ impl OAuthRequest {
 
     /// The `realm` of the `OAuth` header, if given (it is never signed).
     pub fn realm(&self) -> Option<&str> {
-        let range = self.realm.clone()?;
-        std::str::from_utf8(&self.text[range]).ok()
+        self.str_of(self.realm?)
     }
 
     /// Whether the request has a body that is not a parameter source (JSON, XML, …), the case
@@ -276,8 +364,8 @@ impl OAuthRequest {
     /// them; `oauth_signature` is.
     pub fn parameters(&self) -> impl Iterator<Item = Parameter<'_>> + '_ {
         self.entries.iter().map(|entry| Parameter {
-            name: &self.text[entry.name.clone()],
-            value: &self.text[entry.value.clone()],
+            name: self.bytes_of(entry.name),
+            value: self.bytes_of(entry.value),
             source: entry.source,
         })
     }
@@ -289,11 +377,46 @@ impl OAuthRequest {
             .filter(|parameter| parameter.name != b"oauth_signature")
     }
 
-    fn push(&mut self, name: Range<usize>, value: Range<usize>, source: Source) {
+    /// The parameters that enter the signature base string, as [`Self::signed_parameters`],
+    /// each part with whether it is known to be its own encoding.
+    pub(crate) fn signed_pairs(&self) -> impl Iterator<Item = SignedPair<'_>> + '_ {
+        self.entries
+            .iter()
+            .filter(|entry| !entry.is_signature)
+            .map(|entry| SignedPair {
+                name: self.bytes_of(entry.name),
+                value: self.bytes_of(entry.value),
+                name_plain: entry.name.plain,
+                value_plain: entry.value.plain,
+            })
+    }
+
+    /// The bytes of a name or value.
+    #[inline]
+    fn bytes_of(&self, span: Span) -> &[u8] {
+        if span.in_bytes {
+            &self.bytes[span.range()]
+        } else {
+            &self.text.as_bytes()[span.range()]
+        }
+    }
+
+    /// A name or value as text, if it is UTF-8: known without a check for those in `text`.
+    #[inline]
+    fn str_of(&self, span: Span) -> Option<&str> {
+        if span.in_bytes {
+            std::str::from_utf8(&self.bytes[span.range()]).ok()
+        } else {
+            Some(&self.text[span.range()])
+        }
+    }
+
+    fn push(&mut self, name: Span, value: Span, source: Source) {
         self.entries.push(Entry {
             name,
             value,
             source,
+            is_signature: false,
         });
     }
 
@@ -305,22 +428,43 @@ impl OAuthRequest {
         self.has_oauth_header = true;
 
         // The list is copied whole; names and values without escapes are used in place.
-        let input = list.as_bytes();
         let base = self.text.len();
-        self.text.extend_from_slice(input);
+        self.text.push_str(list);
 
-        let mut cursor = HeaderCursor { input, position: 0 };
-        while let Some(raw) = cursor.next_parameter()? {
+        let mut cursor = HeaderCursor {
+            input: list,
+            position: 0,
+        };
+        while let Some(raw) = cursor.next_parameter(&mut self.text)? {
             // RFC 5849 §3.5.1: names and values are encoded per §3.6, so a bad escape is an error.
-            let name = self
-                .header_text(input, base, raw.name, raw.name_escaped)
-                .map_err(|_| malformed("bad escape in a name"))?;
-            let value = self
-                .header_text(input, base, raw.value, raw.value_escaped)
-                .map_err(|_| malformed("bad escape in a value"))?;
+            // Names and values without escapes are read in the copy.
+            let name = if raw.name.escaped {
+                self.header_decoded(&list[raw.name.range])
+                    .map_err(|_| malformed("bad escape in a name"))?
+            } else {
+                Span::copied(base, raw.name.range, false, raw.name.plain)
+            };
+            let bad_value = || malformed("bad escape in a value");
+            let value = match raw.value.decoded {
+                None if !raw.value.escaped => {
+                    Span::copied(base, raw.value.range, false, raw.value.plain)
+                }
+                // A bare token value with escapes.
+                None => self
+                    .header_decoded(&list[raw.value.range])
+                    .map_err(|_| bad_value())?,
+                Some(Decoded::Text(range)) => Span::decoded(range, false),
+                Some(Decoded::NotAscii) => {
+                    let start = self.bytes.len();
+                    percent_decode_into(list[raw.value.range].as_bytes(), &mut self.bytes)
+                        .map_err(|_| bad_value())?;
+                    Span::decoded(start..self.bytes.len(), true)
+                }
+                Some(Decoded::BadEscape) => return Err(bad_value()),
+            };
 
             // RFC 5849 §3.4.1.3.1: `realm` is excluded from the signed parameters.
-            if &self.text[name.clone()] == b"realm" {
+            if self.bytes_of(name) == b"realm" {
                 if self.realm.is_none() {
                     self.realm = Some(value);
                 }
@@ -331,81 +475,162 @@ impl OAuthRequest {
         Ok(())
     }
 
-    /// The decoded text of `input[raw]`: the copy at `base` when it has no escape, else a
-    /// decoded copy appended to the text.
-    fn header_text(
-        &mut self,
-        input: &[u8],
-        base: usize,
-        raw: Range<usize>,
-        escaped: bool,
-    ) -> Result<Range<usize>, InvalidEscape> {
-        if !escaped {
-            return Ok(base + raw.start..base + raw.end);
-        }
+    /// A decoded copy of `raw` (a name or value of the header, sliced at its ASCII
+    /// delimiters), appended to the text; or, when an escape is a byte from 0x80 up, to the
+    /// bytes.
+    fn header_decoded(&mut self, raw: &str) -> Result<Span, InvalidEscape> {
         let start = self.text.len();
-        percent_decode_into(&input[raw], &mut self.text)?;
-        Ok(start..self.text.len())
+        if percent_decode_str_into(raw, &mut self.text)? {
+            return Ok(Span::decoded(start..self.text.len(), false));
+        }
+        let start = self.bytes.len();
+        percent_decode_into(raw.as_bytes(), &mut self.bytes)?;
+        Ok(Span::decoded(start..self.bytes.len(), true))
     }
 
     /// Parses `application/x-www-form-urlencoded` pairs: `&`-separated, empty pieces skipped,
     /// a piece without `=` a name with an empty value.
-    fn parse_form(&mut self, input: &[u8], source: Source) {
+    fn parse_form(&mut self, input: FormInput<'_>, source: Source) {
         // The input is copied whole; names and values without `+` or `%` are used in place.
-        let base = self.text.len();
-        self.text.extend_from_slice(input);
+        let (base, in_bytes) = match input {
+            FormInput::Text(text) => {
+                let base = self.text.len();
+                self.text.push_str(text);
+                (base, false)
+            }
+            FormInput::Bytes(bytes) => {
+                let base = self.bytes.len();
+                self.bytes.extend_from_slice(bytes);
+                (base, true)
+            }
+        };
 
-        // One pass: each byte is classified once, pieces end at `&`, the first `=` splits.
+        // One pass. Runs of unreserved bytes (most of the text) are skipped in bulk; each byte
+        // between them ends a piece (`&`), splits it (the first `=`), is decoded (`%XX`, `+`)
+        // or simply makes its part (the name, then the value) not plain.
+        let bytes = input.as_bytes();
         let mut piece_start = 0;
-        let mut equals: Option<usize> = None;
-        let mut name_encoded = false;
-        let mut value_encoded = false;
-        for index in 0..=input.len() {
-            let class = input
-                .get(index)
-                .map_or(FORM_SEPARATOR, |&byte| FORM_CLASSES[usize::from(byte)]);
-            match class {
-                FORM_PLAIN => {}
-                FORM_ENCODED => match equals {
-                    None => name_encoded = true,
-                    Some(_) => value_encoded = true,
-                },
-                FORM_EQUALS if equals.is_none() => equals = Some(index),
-                FORM_EQUALS => {}
-                _ => {
+        let mut name: Option<Span> = None;
+        let mut part = FormPart::at(0);
+        let mut index = 0;
+        loop {
+            index += unreserved_run(&bytes[index..]);
+            match bytes.get(index) {
+                None | Some(b'&') => {
                     if index > piece_start {
-                        let (raw_name, raw_value) = match equals {
-                            Some(equals) => (piece_start..equals, equals + 1..index),
-                            None => (piece_start..index, index..index),
+                        let last = self.finish_form_part(input, base, part, index);
+                        let (name, value) = match name.take() {
+                            Some(name) => (name, last),
+                            None => (last, Span::copied(base, index..index, in_bytes, true)),
                         };
-                        let name = self.form_text(input, base, raw_name, name_encoded);
-                        let value = self.form_text(input, base, raw_value, value_encoded);
                         self.push(name, value, source);
                     }
-                    piece_start = index + 1;
-                    equals = None;
-                    name_encoded = false;
-                    value_encoded = false;
+                    if index >= bytes.len() {
+                        return;
+                    }
+                    index += 1;
+                    piece_start = index;
+                    name = None;
+                    part = FormPart::at(index);
+                }
+                Some(b'=') if name.is_none() => {
+                    name = Some(self.finish_form_part(input, base, part, index));
+                    index += 1;
+                    part = FormPart::at(index);
+                }
+                Some(b'+') => {
+                    self.decode_form_byte(input, &mut part, index..index + 1, b' ');
+                    index += 1;
+                }
+                Some(b'%') => match escape_at(bytes, index) {
+                    Some(byte) => {
+                        self.decode_form_byte(input, &mut part, index..index + 3, byte);
+                        index += 3;
+                    }
+                    // A `%` without two hex digits stays a literal `%`.
+                    None => {
+                        part.plain = false;
+                        index += 1;
+                    }
+                },
+                // Any other reserved byte, a second `=` among them, is kept as it is.
+                Some(_) => {
+                    part.plain = false;
+                    index += 1;
                 }
             }
         }
     }
 
-    /// The decoded text of `input[raw]`: the copy at `base` when nothing needs decoding, else
-    /// a decoded copy appended to the text.
-    fn form_text(
+    /// Decodes the escape at `escape` (`%XX` or `+`) of the part being read into `byte`,
+    /// starting the part's decoded copy at its first escape. The copy goes to the text while
+    /// the escapes of a text part are ASCII (the text between them is a `str`'s, so the copy is
+    /// UTF-8); past one from 0x80 up, the part is decoded into the bytes at its end instead.
+    fn decode_form_byte(
         &mut self,
-        input: &[u8],
-        base: usize,
-        raw: Range<usize>,
-        encoded: bool,
-    ) -> Range<usize> {
-        if !encoded {
-            return base + raw.start..base + raw.end;
+        input: FormInput<'_>,
+        part: &mut FormPart,
+        escape: Range<usize>,
+        byte: u8,
+    ) {
+        part.plain = false;
+        if part.not_ascii {
+            return;
         }
-        let start = self.text.len();
-        form_decode_into(&input[raw], &mut self.text);
-        start..self.text.len()
+        let (start, copied) = match part.decoded {
+            Some(decoded) => decoded,
+            None => match input {
+                FormInput::Text(_) => (self.text.len(), part.start),
+                FormInput::Bytes(_) => (self.bytes.len(), part.start),
+            },
+        };
+        match input {
+            FormInput::Text(_) if !byte.is_ascii() => {
+                self.text.truncate(start);
+                part.not_ascii = true;
+                return;
+            }
+            // The text between escapes ends at ASCII bytes, so it slices the `str`.
+            FormInput::Text(text) => {
+                self.text.push_str(&text[copied..escape.start]);
+                self.text.push(char::from(byte));
+            }
+            FormInput::Bytes(bytes) => {
+                self.bytes.extend_from_slice(&bytes[copied..escape.start]);
+                self.bytes.push(byte);
+            }
+        }
+        part.decoded = Some((start, escape.end));
+    }
+
+    /// The span of a part of a form piece that ends at `end`: in the copy of the input at
+    /// `base` when it had no escape, else its decoded copy, completed here.
+    fn finish_form_part(
+        &mut self,
+        input: FormInput<'_>,
+        base: usize,
+        part: FormPart,
+        end: usize,
+    ) -> Span {
+        if part.not_ascii {
+            let start = self.bytes.len();
+            form_decode_into(&input.as_bytes()[part.start..end], &mut self.bytes);
+            return Span::decoded(start..self.bytes.len(), true);
+        }
+        let Some((start, copied)) = part.decoded else {
+            let in_bytes = matches!(input, FormInput::Bytes(_));
+            return Span::copied(base, part.start..end, in_bytes, part.plain);
+        };
+        match input {
+            FormInput::Text(text) => {
+                self.text.push_str(&text[copied..end]);
+                Span::decoded(start..self.text.len(), false)
+            }
+            FormInput::Bytes(bytes) => {
+                self.bytes.extend_from_slice(&bytes[copied..end]);
+                Span::decoded(start..self.bytes.len(), true)
+            }
+        }
     }
 
     /// Enforces the duplicate rules, and notes where each protocol parameter the checks read
@@ -416,8 +641,7 @@ impl OAuthRequest {
         let mut others: Vec<usize> = Vec::new();
 
         for index in 0..self.entries.len() {
-            let entry = &self.entries[index];
-            let name = &self.text[entry.name.clone()];
+            let name = self.bytes_of(self.entries[index].name);
             if !name.starts_with(b"oauth_") {
                 continue;
             }
@@ -425,6 +649,10 @@ impl OAuthRequest {
                 others.push(index);
                 continue;
             };
+            // RFC 5849 §3.4.1.3.1: `oauth_signature` is never signed, in whichever source.
+            self.entries[index].is_signature = which == Protocol::Signature;
+
+            let entry = &self.entries[index];
             let slot = which as usize;
             let bit = source_bit(entry.source);
             match self.first[slot] {
@@ -432,10 +660,10 @@ impl OAuthRequest {
                 Some(first) => {
                     // RFC 5849 §3.1: a protocol parameter MUST NOT appear more than once. The
                     // one exception tolerated is the same value repeated in another source.
-                    let first_value = &self.text[self.entries[first].value.clone()];
-                    if seen_in[slot] & bit != 0 || *first_value != self.text[entry.value.clone()] {
+                    let first_value = self.bytes_of(self.entries[first].value);
+                    if seen_in[slot] & bit != 0 || first_value != self.bytes_of(entry.value) {
                         return Err(OAuth1Error::DuplicateParameter {
-                            name: String::from_utf8_lossy(name).into_owned(),
+                            name: String::from_utf8_lossy(self.bytes_of(entry.name)).into_owned(),
                         });
                     }
                 }
@@ -468,20 +696,20 @@ impl OAuthRequest {
     }
 
     fn name_of(&self, index: usize) -> &[u8] {
-        &self.text[self.entries[index].name.clone()]
+        self.bytes_of(self.entries[index].name)
     }
 
     /// Refuses entry `later` if it repeats the protocol parameter of entry `earlier` in a way
     /// RFC 5849 forbids.
     fn check_repetition(&self, earlier: usize, later: usize) -> Result<(), OAuth1Error> {
         let (first, second) = (&self.entries[earlier], &self.entries[later]);
-        if self.text[first.name.clone()] != self.text[second.name.clone()] {
+        if self.bytes_of(first.name) != self.bytes_of(second.name) {
             return Ok(());
         }
 
         // RFC 5849 §3.1: a protocol parameter MUST NOT appear more than once. The one
         // exception tolerated is the same value repeated in another source.
-        let same_value = self.text[first.value.clone()] == self.text[second.value.clone()];
+        let same_value = self.bytes_of(first.value) == self.bytes_of(second.value);
         if first.source == second.source || !same_value {
             return Err(OAuth1Error::DuplicateParameter {
                 name: String::from_utf8_lossy(self.name_of(earlier)).into_owned(),
@@ -522,20 +750,6 @@ fn oauth_parameter_list(header: &str) -> Option<&str> {
     }
     Some(rest)
 }
-
-/// Byte classes of `application/x-www-form-urlencoded` text, for the one-pass parser.
-const FORM_PLAIN: u8 = 0;
-const FORM_SEPARATOR: u8 = 1;
-const FORM_EQUALS: u8 = 2;
-const FORM_ENCODED: u8 = 3;
-const FORM_CLASSES: [u8; 256] = {
-    let mut table = [FORM_PLAIN; 256];
-    table[b'&' as usize] = FORM_SEPARATOR;
-    table[b'=' as usize] = FORM_EQUALS;
-    table[b'%' as usize] = FORM_ENCODED;
-    table[b'+' as usize] = FORM_ENCODED;
-    table
-};
 
 /// Byte classes inside a quoted header value: anything else is plain.
 const QUOTED_PLAIN: u8 = 0;
@@ -584,25 +798,43 @@ fn is_token_char(byte: u8) -> bool {
     TOKEN_CHARS[usize::from(byte)]
 }
 
-/// Where a name and a value are in the header's parameter list, still percent-encoded.
+/// Where a name or a value is in the header's parameter list, still percent-encoded.
+struct RawText {
+    range: Range<usize>,
+    /// Whether it holds a `%` escape (and so must be decoded).
+    escaped: bool,
+    /// Whether it holds unreserved bytes only (and so is no escape and its own encoding).
+    plain: bool,
+    /// For a quoted value with escapes, how its decoding, done while it was read, went.
+    decoded: Option<Decoded>,
+}
+
+/// The decoding of a quoted header value, done while the value is read.
+enum Decoded {
+    /// Decoded into this range of the text: its escapes are all ASCII, so it is UTF-8.
+    Text(Range<usize>),
+    /// An escape is a byte from 0x80 up, which the text cannot hold alone: the value is to be
+    /// decoded into the bytes.
+    NotAscii,
+    /// A `%` is not followed by two hex digits.
+    BadEscape,
+}
+
+/// A name and a value of the header's parameter list.
 struct RawParameter {
-    name: Range<usize>,
-    /// Whether the name holds a `%` escape (and so must be decoded).
-    name_escaped: bool,
-    value: Range<usize>,
-    /// Whether the value holds a `%` escape (and so must be decoded).
-    value_escaped: bool,
+    name: RawText,
+    value: RawText,
 }
 
 /// Walks the `name="value"` list of an `OAuth` header.
 struct HeaderCursor<'h> {
-    input: &'h [u8],
+    input: &'h str,
     position: usize,
 }
 
 impl<'h> HeaderCursor<'h> {
     fn peek(&self) -> Option<u8> {
-        self.input.get(self.position).copied()
+        self.input.as_bytes().get(self.position).copied()
     }
 
     fn skip_whitespace(&mut self) {
@@ -611,15 +843,16 @@ impl<'h> HeaderCursor<'h> {
         }
     }
 
-    /// The token at the cursor (possibly empty), and whether it holds a `%` escape: one pass
-    /// finds both.
-    fn take_token(&mut self) -> (Range<usize>, bool) {
+    /// The token at the cursor (possibly empty), whether it holds a `%` escape and whether it
+    /// is plain: one pass finds all three.
+    fn take_token(&mut self) -> RawText {
         let start = self.position;
-        let rest = &self.input[start..];
+        let rest = &self.input.as_bytes()[start..];
 
         // Unreserved bytes (nearly all of a name) are token characters and no escape: they are
         // skipped in bulk, the rest byte by byte.
-        let mut length = unreserved_run(rest);
+        let run = unreserved_run(rest);
+        let mut length = run;
         let mut escaped = false;
         for &byte in &rest[length..] {
             if !is_token_char(byte) {
@@ -630,11 +863,17 @@ impl<'h> HeaderCursor<'h> {
         }
 
         self.position += length;
-        (start..self.position, escaped)
+        RawText {
+            range: start..self.position,
+            escaped,
+            plain: length == run,
+            decoded: None,
+        }
     }
 
-    /// The next raw (still encoded) name and value; `None` at the end of the list.
-    fn next_parameter(&mut self) -> Result<Option<RawParameter>, OAuth1Error> {
+    /// The next raw (still encoded) name and value; `None` at the end of the list. A quoted
+    /// value with escapes is also decoded into `text` (see [`Self::take_quoted`]).
+    fn next_parameter(&mut self, text: &mut String) -> Result<Option<RawParameter>, OAuth1Error> {
         // RFC 2617 §1.2 lists (#rule) allow empty elements, so stray commas are skipped.
         loop {
             self.skip_whitespace();
@@ -646,8 +885,8 @@ impl<'h> HeaderCursor<'h> {
         }
 
         // RFC 5849 §3.5.1: each parameter is `name="value"`, the name a §3.6-encoded token.
-        let (name, name_escaped) = self.take_token();
-        if name.is_empty() {
+        let name = self.take_token();
+        if name.range.is_empty() {
             return Err(malformed("a parameter name is expected"));
         }
         self.skip_whitespace();
@@ -657,9 +896,9 @@ impl<'h> HeaderCursor<'h> {
         self.position += 1;
         self.skip_whitespace();
 
-        let (value, value_escaped) = if self.peek() == Some(b'"') {
+        let value = if self.peek() == Some(b'"') {
             self.position += 1;
-            self.take_quoted()?
+            self.take_quoted(text)?
         } else {
             // RFC 2617 also allows a bare token as value; some clients send one.
             self.take_token()
@@ -667,24 +906,26 @@ impl<'h> HeaderCursor<'h> {
 
         self.skip_whitespace();
         match self.peek() {
-            None | Some(b',') => Ok(Some(RawParameter {
-                name,
-                name_escaped,
-                value,
-                value_escaped,
-            })),
+            None | Some(b',') => Ok(Some(RawParameter { name, value })),
             Some(_) => Err(malformed("parameters must be separated by commas")),
         }
     }
 
-    /// The rest of a quoted value, up to its closing quote (consumed), and whether it holds a
-    /// `%` escape. §3.6 encoding leaves no quote or backslash in a value, so a backslash (a
-    /// quoted-pair) is refused rather than unescaped.
-    fn take_quoted(&mut self) -> Result<(Range<usize>, bool), OAuth1Error> {
+    /// The rest of a quoted value, up to its closing quote (consumed), whether it holds a `%`
+    /// escape and whether it is plain. §3.6 encoding leaves no quote or backslash in a value,
+    /// so a backslash (a quoted-pair) is refused rather than unescaped.
+    ///
+    /// A value with escapes is percent-decoded (RFC 5849 §3.5.1) onto `text` in the same pass,
+    /// as long as its escapes are ASCII. A bad escape is only noted: the header's syntax is
+    /// checked to its end first, and the escape refused after.
+    fn take_quoted(&mut self, text: &mut String) -> Result<RawText, OAuth1Error> {
         let start = self.position;
-        let rest = &self.input[start..];
+        let rest = &self.input.as_bytes()[start..];
         let mut offset = 0;
-        let mut escaped = false;
+        let mut plain = true;
+        // From the first escape: how the decoding goes, and up to where the value is copied.
+        let mut decoded: Option<Decoded> = None;
+        let mut copied = start;
         loop {
             // Unreserved bytes (nearly all of a §3.6-encoded value) are plain: they are skipped
             // in bulk, and only the bytes between runs are classified.
@@ -693,11 +934,43 @@ impl<'h> HeaderCursor<'h> {
                 return Err(malformed("a quoted value is not closed"));
             };
             match QUOTED_CLASSES[usize::from(byte)] {
-                QUOTED_PLAIN => {}
-                QUOTED_ESCAPE => escaped = true,
+                QUOTED_PLAIN => plain = false,
+                QUOTED_ESCAPE => {
+                    plain = false;
+                    let escape = start + offset;
+                    let output = decoded.get_or_insert(Decoded::Text(text.len()..text.len()));
+                    if let Decoded::Text(range) = output {
+                        match escape_at(self.input.as_bytes(), escape) {
+                            // The text between escapes ends at ASCII bytes: it slices the `str`.
+                            Some(byte) if byte.is_ascii() => {
+                                text.push_str(&self.input[copied..escape]);
+                                text.push(char::from(byte));
+                                copied = escape + 3;
+                            }
+                            Some(_) => {
+                                text.truncate(range.start);
+                                *output = Decoded::NotAscii;
+                            }
+                            None => {
+                                text.truncate(range.start);
+                                *output = Decoded::BadEscape;
+                            }
+                        }
+                    }
+                }
                 QUOTED_END => {
-                    self.position = start + offset + 1;
-                    return Ok((start..start + offset, escaped));
+                    let end = start + offset;
+                    if let Some(Decoded::Text(range)) = &mut decoded {
+                        text.push_str(&self.input[copied..end]);
+                        range.end = text.len();
+                    }
+                    self.position = end + 1;
+                    return Ok(RawText {
+                        range: start..end,
+                        escaped: decoded.is_some(),
+                        plain,
+                        decoded,
+                    });
                 }
                 _ => return Err(malformed("a value contains a backslash")),
             }
@@ -917,6 +1190,171 @@ mod tests {
             request.parameters().next().map(|p| p.value),
             Some(&[0xff][..])
         );
+    }
+
+    #[test]
+    fn header_values_are_decoded_while_read() {
+        // ASCII escapes go to the text; others to the bytes, which may or may not be UTF-8.
+        let header = r#"OAuth a="x%2By%3D", b="%C3%A9t%C3%A9", oauth_nonce="%FF%2B", c=d%21"#;
+        let request = OAuthRequest::collect(&parts(Some(header), "", b"")).unwrap();
+        assert_eq!(request.get("a"), Some("x+y="));
+        assert_eq!(request.get("b"), Some("été"));
+        assert_eq!(request.get("c"), Some("d!"));
+        assert_eq!(
+            request
+                .parameters()
+                .find(|p| p.name == b"oauth_nonce")
+                .map(|p| p.value),
+            Some(&b"\xff+"[..])
+        );
+        let error = crate::check_protocol(
+            &request,
+            crate::Endpoint::RequestToken,
+            &crate::Policy::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            OAuth1Error::MalformedParameter {
+                name: "oauth_nonce".into()
+            }
+        );
+
+        // A bad escape is refused, after the syntax of the rest of the header is checked.
+        for (header, reason) in [
+            (r#"OAuth a="x%2", b="1""#, "bad escape in a value"),
+            (r#"OAuth a="%C3%zz""#, "bad escape in a value"),
+            (r#"OAuth a="%zz%C3""#, "bad escape in a value"),
+            (
+                r#"OAuth a="%zz" b="1""#,
+                "parameters must be separated by commas",
+            ),
+            (r#"OAuth a="%zz", b="1"#, "bad escape in a value"),
+            (r#"OAuth a="1", b="%zz"#, "a quoted value is not closed"),
+            (r#"OAuth a%zz="%zz""#, "bad escape in a name"),
+        ] {
+            let error = OAuthRequest::collect(&parts(Some(header), "", b"")).unwrap_err();
+            assert_eq!(error, OAuth1Error::MalformedHeader { reason }, "{header}");
+        }
+    }
+
+    /// The pairs of a form-encoded text as a plain reference decoder reads them.
+    fn reference_form_pairs(input: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let decode = |text: &[u8]| {
+            let mut out = Vec::new();
+            form_decode_into(text, &mut out);
+            out
+        };
+        input
+            .split(|&byte| byte == b'&')
+            .filter(|piece| !piece.is_empty())
+            .map(|piece| match piece.iter().position(|&byte| byte == b'=') {
+                Some(equals) => (decode(&piece[..equals]), decode(&piece[equals + 1..])),
+                None => (decode(piece), Vec::new()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn form_text_is_decoded_while_read() {
+        // Plain text is read in place; escapes are decoded into the text while they are ASCII
+        // and into the bytes past one that is not, whether that decodes to UTF-8 or not.
+        for query in [
+            "a=1&b=x+y&c=%41%42c&&d&=e&f==g",
+            "x=%zz%4&y=100%&z=%",
+            "p%5B0%5D=%5B%5D&e=%C3%A9t%C3%A9&n=%FFa&m=a%2B%FF%2B",
+            "é=ü+é&raw=a%2Fé",
+            "&&",
+            "",
+        ] {
+            let request = OAuthRequest::collect(&parts(None, query, b"")).unwrap();
+            let collected: Vec<(Vec<u8>, Vec<u8>)> = request
+                .parameters()
+                .map(|p| (p.name.to_vec(), p.value.to_vec()))
+                .collect();
+            assert_eq!(collected, reference_form_pairs(query.as_bytes()), "{query}");
+
+            // The same text as a body (any bytes), with bytes that are not UTF-8 as well.
+            let mut body = query.as_bytes().to_vec();
+            body.extend_from_slice(b"&q=\xff%41\xfe");
+            let request = OAuthRequest::collect(&parts(None, "", &body)).unwrap();
+            let collected: Vec<(Vec<u8>, Vec<u8>)> = request
+                .parameters()
+                .map(|p| (p.name.to_vec(), p.value.to_vec()))
+                .collect();
+            assert_eq!(collected, reference_form_pairs(&body), "{query}");
+        }
+
+        let request = OAuthRequest::collect(&parts(None, "e=%C3%A9t%C3%A9&n=%FF", b"")).unwrap();
+        assert_eq!(request.get("e"), Some("été"));
+        assert_eq!(request.get("n"), None);
+    }
+
+    #[test]
+    fn protocol_values_from_a_body_must_be_utf8_too() {
+        for body in [
+            &b"oauth_nonce=%FF"[..],
+            b"oauth_nonce=\xff",
+            b"oauth_nonce=a\xc3",
+        ] {
+            let request = OAuthRequest::collect(&parts(None, "", body)).unwrap();
+            let error = crate::check_protocol(
+                &request,
+                crate::Endpoint::RequestToken,
+                &crate::Policy::default(),
+            )
+            .unwrap_err();
+            assert_eq!(
+                error,
+                OAuth1Error::MalformedParameter {
+                    name: "oauth_nonce".into()
+                },
+                "{body:?}"
+            );
+        }
+        // A body value that is UTF-8 is read as text, though the body is not known to be.
+        let request =
+            OAuthRequest::collect(&parts(None, "", b"oauth_nonce=%C3%A9\xc3\xa9")).unwrap();
+        assert_eq!(request.protocol(Protocol::Nonce), Ok(Some("éé")));
+    }
+
+    #[test]
+    fn plain_parts_are_marked_and_signatures_left_out() {
+        let header = r#"OAuth oauth_nonce="abc", oauth_signature="x%3D", oauth_token="a b""#;
+        let query = "p=1&q%20r=s&t=u+v&w=~.-_&oauth_signature=x%3D";
+        let request = OAuthRequest::collect(&parts(Some(header), query, b"z=%41")).unwrap();
+        let flags: Vec<(String, bool, bool)> = request
+            .signed_pairs()
+            .map(|pair| {
+                (
+                    String::from_utf8_lossy(pair.name).into_owned(),
+                    pair.name_plain,
+                    pair.value_plain,
+                )
+            })
+            .collect();
+        // Plain means "known to be its own encoding": a decoded `%41` is not known to be.
+        assert_eq!(
+            flags,
+            [
+                ("oauth_nonce".to_owned(), true, true),
+                ("oauth_token".to_owned(), true, false),
+                ("p".to_owned(), true, true),
+                ("q r".to_owned(), false, true),
+                ("t".to_owned(), true, false),
+                ("w".to_owned(), true, true),
+                ("z".to_owned(), true, false),
+            ]
+        );
+        for pair in request.signed_pairs() {
+            for (text, plain) in [(pair.name, pair.name_plain), (pair.value, pair.value_plain)] {
+                if plain {
+                    assert!(text
+                        .iter()
+                        .all(|&byte| crate::encoding::is_unreserved(byte)));
+                }
+            }
+        }
     }
 
     #[test]

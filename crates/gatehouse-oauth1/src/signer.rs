@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::base_string::{base_string_uri, write_base_string_with_uri, Canonicalization};
+use crate::base_string::{
+    base_string_uri, write_base_string_with_uri, Canonicalization, SignedPair,
+};
 use crate::encoding::{encode_into, encoded_string, form_decode_into};
 use crate::signature::{self, SignatureMethod};
 
@@ -164,15 +166,15 @@ impl Signer {
             query_spans.push((start, middle, decoded_query.len()));
         }
         let query_pairs = query_spans.iter().map(|&(start, middle, end)| {
-            (&decoded_query[start..middle], &decoded_query[middle..end])
+            SignedPair::new(&decoded_query[start..middle], &decoded_query[middle..end])
         });
         let oauth_pairs = oauth
             .iter()
-            .map(|(name, value)| (name.as_bytes(), value.as_bytes()));
+            .map(|(name, value)| SignedPair::new(name.as_bytes(), value.as_bytes()));
         let body_pairs = form_body
             .unwrap_or_default()
             .iter()
-            .map(|(name, value)| (name.as_bytes(), value.as_bytes()));
+            .map(|(name, value)| SignedPair::new(name.as_bytes(), value.as_bytes()));
 
         // A URL the verifier could not use either is signed as given.
         let uri =
