@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 
 use gatehouse_acl::{Acl, Principal, ResourceTree};
-use gatehouse_domain::IntegrationId;
+use gatehouse_domain::{IntegrationId, SetupType};
 use libfuzzer_sys::fuzz_target;
 
 fn builtin() -> &'static ResourceTree {
@@ -41,12 +41,15 @@ fuzz_target!(|data: &[u8]| {
         let _ = merged.ancestors(id);
     }
     let acl = Acl::new(merged);
-    let integration = Principal::Integration {
-        integration_id: IntegrationId(1),
-        resources: ids.iter().take(8).cloned().collect(),
-    };
-    for id in ids.iter().take(8) {
-        let _ = acl.is_allowed(&integration, id);
+    for setup_type in [SetupType::Manual, SetupType::ConfigFile] {
+        let integration = Principal::Integration {
+            integration_id: IntegrationId(1),
+            resources: ids.iter().take(8).cloned().collect(),
+            setup_type,
+        };
+        for id in ids.iter().take(8) {
+            let _ = acl.is_allowed(&integration, id);
+        }
+        let _ = acl.is_allowed(&integration, "Magento_Backend::admin");
     }
-    let _ = acl.is_allowed(&integration, "Magento_Backend::admin");
 });

@@ -1,7 +1,7 @@
 //! Who is calling and what they may use: principals, the permission check, and the reference's
 //! refusal message.
 
-use gatehouse_domain::{AdminId, CustomerId, IntegrationId, Message, UserType};
+use gatehouse_domain::{AdminId, CustomerId, IntegrationId, Message, SetupType, UserType};
 
 use crate::error::AclError;
 use crate::tree::ResourceTree;
@@ -16,6 +16,9 @@ pub enum Principal {
         integration_id: IntegrationId,
         /// The granted resource ids, as stored.
         resources: Vec<String>,
+        /// How the integration was made. One declared in a config file may also use the
+        /// ancestors of its resources, as the reference grants them (see [`Acl::is_allowed`]).
+        setup_type: SetupType,
     },
     /// A back-office admin: every resource.
     Admin(AdminId),
@@ -81,6 +84,12 @@ impl Acl {
     /// [`SELF`] besides. An integration may use a resource it was granted or one under a granted
     /// resource; a grant of [`ROOT`] covers every resource but [`SELF`], which is for customers
     /// acting on their own account.
+    ///
+    /// An integration declared in a config file may also use each ancestor of a granted
+    /// resource but [`ROOT`], that ancestor alone: the reference adds the ancestors of
+    /// config-declared resources to the grant (from `Magento_Backend::admin` down), and since
+    /// its ACL denies every resource not listed, each ancestor is open by itself and not what
+    /// lies under it.
     pub fn is_allowed(&self, principal: &Principal, resource: &str) -> bool {
         if resource == ANONYMOUS {
             return true;
@@ -90,15 +99,27 @@ impl Acl {
             Principal::Admin(_) => true,
             Principal::Customer(_) => resource == SELF,
             Principal::Guest => false,
-            Principal::Integration { resources, .. } => {
+            Principal::Integration {
+                resources,
+                setup_type,
+                ..
+            } => {
                 if resource == SELF {
                     return false;
                 }
 
                 let granted = |id: &str| resources.iter().any(|granted| granted == id);
-                granted(ROOT)
+                let covered = granted(ROOT)
                     || granted(resource)
-                    || self.tree.ancestors(resource).into_iter().any(granted)
+                    || self.tree.ancestors(resource).into_iter().any(granted);
+                // The reference's ancestors end at the top of its files' tree; Gatehouse's
+                // own root above them (every resource) is never opened this way.
+                covered
+                    || (*setup_type == SetupType::ConfigFile
+                        && resource != ROOT
+                        && resources
+                            .iter()
+                            .any(|granted| self.tree.ancestors(granted).contains(&resource)))
             }
         }
     }
@@ -163,6 +184,7 @@ mod tests {
         let integration = Principal::Integration {
             integration_id: IntegrationId(7),
             resources: vec!["Magento_Sales::sales".into()],
+            setup_type: SetupType::Manual,
         };
         assert_eq!(integration.user_type().code(), 1);
         assert_eq!(integration.user_id(), Some(7));

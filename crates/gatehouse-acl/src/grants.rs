@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use gatehouse_domain::{AclRepository, IntegrationId, NewRole, Role, StorageError, UserType};
+use gatehouse_domain::{
+    AclRepository, IntegrationId, NewRole, Role, SetupType, StorageError, UserType,
+};
 
 use crate::check::Principal;
 use crate::error::AclError;
@@ -84,11 +86,16 @@ impl<'a, R: AclRepository + ?Sized> Grants<'a, R> {
         Ok(self.repo.delete_role(role.id)?)
     }
 
-    /// The integration as a caller, with its stored grant.
-    pub fn principal(&self, integration_id: IntegrationId) -> Result<Principal, AclError> {
+    /// The integration as a caller, with its stored grant; `setup_type` is how it was made.
+    pub fn principal(
+        &self,
+        integration_id: IntegrationId,
+        setup_type: SetupType,
+    ) -> Result<Principal, AclError> {
         Ok(Principal::Integration {
             integration_id,
             resources: self.resources_of(integration_id)?,
+            setup_type,
         })
     }
 

@@ -1,7 +1,7 @@
 //! Who may use what: each kind of caller against the built-in tree.
 
 use gatehouse_acl::{Acl, AclError, Principal, ResourceTree, ANONYMOUS, ROOT, SELF};
-use gatehouse_domain::{AdminId, CustomerId, ErrorClass, IntegrationId};
+use gatehouse_domain::{AdminId, CustomerId, ErrorClass, IntegrationId, SetupType};
 
 fn acl() -> Acl {
     Acl::new(ResourceTree::builtin())
@@ -11,6 +11,7 @@ fn integration(resources: &[&str]) -> Principal {
     Principal::Integration {
         integration_id: IntegrationId(5),
         resources: resources.iter().map(|id| id.to_string()).collect(),
+        setup_type: SetupType::Manual,
     }
 }
 
@@ -139,4 +140,49 @@ fn authorize_names_every_route_resource() {
             "Magento_Integration::integrations, Magento_Integration::tokens".to_string()
         )]
     );
+}
+
+#[test]
+fn a_config_integration_may_use_each_ancestor_of_its_resources_alone() {
+    let acl = acl();
+    let tree = acl.tree();
+    let declared = "Magento_Sales::sales_order";
+    let ancestors = tree.ancestors(declared);
+    assert!(ancestors.len() >= 2, "{ancestors:?}");
+    let config = Principal::Integration {
+        integration_id: IntegrationId(5),
+        resources: vec![declared.to_owned()],
+        setup_type: SetupType::ConfigFile,
+    };
+    let manual = integration(&[declared]);
+
+    for principal in [&config, &manual] {
+        assert!(acl.is_allowed(principal, declared));
+        for below in tree.descendants(declared) {
+            assert!(acl.is_allowed(principal, below), "{below}");
+        }
+    }
+    // The ancestors from `Magento_Backend::admin` down, as the reference adds them for
+    // config-declared resources (Gatehouse's root above them, every resource, stays closed);
+    // a manual grant does not open them.
+    assert_eq!(ancestors[..2], [ROOT, "Magento_Backend::admin"]);
+    for ancestor in &ancestors[1..] {
+        assert!(acl.is_allowed(&config, ancestor), "{ancestor}");
+        assert!(!acl.is_allowed(&manual, ancestor), "{ancestor}");
+    }
+    // An ancestor is open by itself, not what lies under it: the declared resource's siblings
+    // and the rest of the tree stay closed.
+    let parent = ancestors[ancestors.len() - 1];
+    let siblings: Vec<&str> = tree
+        .descendants(parent)
+        .into_iter()
+        .filter(|id| *id != declared && !tree.ancestors(id).contains(&declared))
+        .collect();
+    assert!(!siblings.is_empty(), "{parent} has other children");
+    for other in siblings
+        .into_iter()
+        .chain(["Magento_Catalog::products", ROOT, SELF])
+    {
+        assert!(!acl.is_allowed(&config, other), "{other}");
+    }
 }

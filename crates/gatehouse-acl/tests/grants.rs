@@ -2,7 +2,7 @@
 
 use gatehouse_acl::{Acl, AclError, Grants, Principal, ResourceTree, ROOT};
 use gatehouse_domain::memory::MemoryStore;
-use gatehouse_domain::{AclRepository, ErrorClass, IntegrationId, UserType};
+use gatehouse_domain::{AclRepository, ErrorClass, IntegrationId, SetupType, UserType};
 
 const ID: IntegrationId = IntegrationId(42);
 
@@ -134,12 +134,13 @@ fn stored_grant_drives_the_check() {
         .grant(ID, &ids(&["Magento_Integration::extensions"]))
         .expect("granted");
 
-    let principal = grants.principal(ID).expect("readable");
+    let principal = grants.principal(ID, SetupType::Manual).expect("readable");
     assert_eq!(
         principal,
         Principal::Integration {
             integration_id: ID,
             resources: ids(&["Magento_Integration::extensions"]),
+            setup_type: SetupType::Manual,
         }
     );
     assert!(acl.is_allowed(&principal, "Magento_Integration::integrations"));

@@ -200,7 +200,7 @@ fn caller_label(req: &HttpRequest) -> String {
 mod tests {
     use actix_web::test::TestRequest;
 
-    use gatehouse_domain::IntegrationId;
+    use gatehouse_domain::{IntegrationId, SetupType};
 
     use super::*;
     use crate::auth::Scheme;
@@ -270,6 +270,7 @@ mod tests {
             principal: Principal::Integration {
                 integration_id: IntegrationId(4),
                 resources: vec![],
+                setup_type: SetupType::Manual,
             },
             scheme: Scheme::OAuth,
         });

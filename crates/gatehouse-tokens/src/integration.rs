@@ -21,10 +21,11 @@
 //! # Config-file integrations and their resources
 //!
 //! The reference adds every ancestor of a config-declared resource to the grant, root first,
-//! because its ACL stores an explicit deny for every resource not listed. Gatehouse's grant of
-//! a resource covers its descendants (`gatehouse_acl::Acl::is_allowed`), and the ancestors
-//! include the root, so storing them would grant everything. The declared resources alone are
-//! therefore stored; see the FIXME on [`config_grant`].
+//! and its ACL stores an explicit deny for every resource not listed, so each ancestor is open
+//! by itself. Gatehouse's grant of a resource covers its descendants, so storing the ancestors
+//! would open everything under them. The declared resources alone are stored, and the check
+//! (`gatehouse_acl::Acl::is_allowed`) opens each ancestor by itself to an integration whose
+//! setup type is config file.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -622,14 +623,8 @@ impl IntegrationService {
 }
 
 /// The grant of a config-file integration: its declared resources, which must be in the tree.
-///
-/// FIXME: the reference also allows every ancestor of a declared resource (it stores them,
-/// root first, next to an explicit deny of everything else), so a route guarded by a parent of
-/// a declared resource is open to the integration there and closed here. Storing
-/// `ResourceTree::with_ancestors` as it is would grant everything, because a Gatehouse grant
-/// covers descendants and the ancestors include the root. Fix: let a rule be "this resource
-/// only" in `AclRepository` and `Acl::is_allowed`, and store the ancestors as such rules.
-/// The test `config_grant_leaves_ancestors_closed` shows the current behaviour.
+/// Their ancestors are not stored: the ACL check opens each of them alone to config-file
+/// integrations, as the reference's grant does (see the module documentation).
 pub fn config_grant(
     tree: &ResourceTree,
     declared: &ConfigIntegration,

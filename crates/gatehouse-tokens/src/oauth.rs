@@ -600,6 +600,7 @@ impl OAuthService {
         Ok(Principal::Integration {
             integration_id: integration.id,
             resources,
+            setup_type: integration.setup_type,
         })
     }
 

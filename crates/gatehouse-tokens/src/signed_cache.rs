@@ -141,7 +141,7 @@ impl SignedCache {
 mod tests {
     use std::thread;
 
-    use gatehouse_domain::IntegrationId;
+    use gatehouse_domain::{IntegrationId, SetupType};
 
     use super::*;
 
@@ -159,6 +159,7 @@ mod tests {
             principal: Principal::Integration {
                 integration_id: IntegrationId(integration),
                 resources: vec!["Magento_Backend::all".to_owned()],
+                setup_type: SetupType::Manual,
             },
         }
     }

@@ -524,6 +524,7 @@ impl UserTokenService {
         Ok(Principal::Integration {
             integration_id: integration.id,
             resources,
+            setup_type: integration.setup_type,
         })
     }
 }

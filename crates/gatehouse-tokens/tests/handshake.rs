@@ -13,7 +13,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use gatehouse_acl::{Principal, ROOT};
-use gatehouse_domain::{ErrorClass, IntegrationStatus, Token, TokenKind};
+use gatehouse_domain::{ErrorClass, IntegrationStatus, SetupType, Token, TokenKind};
 use gatehouse_tokens::integration::Activation;
 use gatehouse_tokens::oauth::TokenPair;
 use gatehouse_tokens::TokensError;
@@ -150,6 +150,7 @@ fn full_handshake_over_http(h: &Harness) {
         Principal::Integration {
             integration_id: integration.id,
             resources: vec![ROOT.to_owned()],
+            setup_type: SetupType::Manual,
         }
     );
 

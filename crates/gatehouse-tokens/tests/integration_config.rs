@@ -10,12 +10,13 @@ mod support;
 
 use std::path::PathBuf;
 
-use gatehouse_acl::{Acl, Principal, ResourceTree};
+use gatehouse_acl::{Acl, Principal, ResourceTree, ROOT};
 use gatehouse_domain::{ErrorClass, IntegrationStatus, SetupType};
-use gatehouse_tokens::integration::{config_grant, ResourceSelection, SyncReport};
+use gatehouse_tokens::integration::{config_grant, Activation, ResourceSelection, SyncReport};
 use gatehouse_tokens::integration_config::{load_integration_files, ConfigIntegration};
 use gatehouse_tokens::TokensError;
 
+use support::client::{Client, RecordingPoster, API_URL};
 use support::{assert_refused, input, Harness};
 
 on_every_store!(
@@ -25,6 +26,7 @@ on_every_store!(
     config_integrations_cannot_be_edited_or_deleted,
     sync_takes_over_a_manual_integration_of_the_same_name,
     sync_refuses_unknown_resources,
+    config_integrations_may_use_the_ancestors_of_their_resources,
 );
 
 fn fixture(name: &str) -> PathBuf {
@@ -228,26 +230,74 @@ fn files_merge_in_order() {
     );
 }
 
-/// Shows the FIXME on `config_grant`: the declared resources (and what they cover) are open
-/// to the integration, their ancestors are not, where the reference opens them too.
+/// The reference adds the ancestors of config-declared resources to the grant: a signed call
+/// by a config integration may use each of them by itself, but not what else lies under them.
+fn config_integrations_may_use_the_ancestors_of_their_resources(h: &Harness) {
+    h.integrations
+        .sync_config_files(&[fixture("integration.xml")])
+        .unwrap();
+    let reporting = h.integrations.find_by_name("Reporting").unwrap().unwrap();
+    let Activation::Activated {
+        consumer_key,
+        consumer_secret,
+        access_token,
+        access_token_secret,
+    } = h
+        .integrations
+        .activate(reporting.id, &RecordingPoster::default(), "http://shop/")
+        .unwrap()
+    else {
+        panic!("an integration without endpoint is activated at once");
+    };
+    let client = Client::new(consumer_key.as_str(), consumer_secret.expose())
+        .with_token(access_token.as_str(), access_token_secret.expose());
+
+    let principal = h
+        .oauth
+        .authenticate_signed(&client.sign_now(h, "GET", API_URL).parts())
+        .unwrap();
+    assert_eq!(
+        principal,
+        Principal::Integration {
+            integration_id: reporting.id,
+            resources: names(&["Magento_Sales::sales"]),
+            setup_type: SetupType::ConfigFile,
+        }
+    );
+
+    let acl = Acl::new(ResourceTree::builtin());
+    // Declared, and what it covers.
+    assert!(acl.is_allowed(&principal, "Magento_Sales::sales"));
+    assert!(acl.is_allowed(&principal, "Magento_Sales::sales_order"));
+    // Its ancestor, alone.
+    assert!(acl.is_allowed(&principal, "Magento_Backend::admin"));
+    assert!(!acl.is_allowed(&principal, "Magento_Catalog::products"));
+    assert!(!acl.is_allowed(&principal, ROOT));
+}
+
+/// A manual integration with the same grant does not get the ancestors.
 #[test]
-fn config_grant_leaves_ancestors_closed() {
+fn a_manual_grant_leaves_ancestors_closed() {
     let tree = ResourceTree::builtin();
     let declared = ConfigIntegration {
         resources: names(&["Magento_Sales::sales_order"]),
         ..ConfigIntegration::named("Shipping Bridge")
     };
-
     let granted = config_grant(&tree, &declared).unwrap();
-
     assert_eq!(granted, names(&["Magento_Sales::sales_order"]));
-    let principal = Principal::Integration {
-        integration_id: gatehouse_domain::IntegrationId(1),
-        resources: granted,
-    };
+
     let acl = Acl::new(tree);
-    assert!(acl.is_allowed(&principal, "Magento_Sales::sales_order"));
-    assert!(acl.is_allowed(&principal, "Magento_Sales::actions_view"));
-    assert!(!acl.is_allowed(&principal, "Magento_Sales::sales"));
-    assert!(!acl.is_allowed(&principal, "Magento_Catalog::products"));
+    let as_made = |setup_type| Principal::Integration {
+        integration_id: gatehouse_domain::IntegrationId(1),
+        resources: granted.clone(),
+        setup_type,
+    };
+    let (config, manual) = (as_made(SetupType::ConfigFile), as_made(SetupType::Manual));
+    for principal in [&config, &manual] {
+        assert!(acl.is_allowed(principal, "Magento_Sales::sales_order"));
+        assert!(acl.is_allowed(principal, "Magento_Sales::actions_view"));
+        assert!(!acl.is_allowed(principal, "Magento_Catalog::products"));
+    }
+    assert!(acl.is_allowed(&config, "Magento_Sales::sales"));
+    assert!(!acl.is_allowed(&manual, "Magento_Sales::sales"));
 }

@@ -312,6 +312,7 @@ fn resource_grants_are_what_the_acl_checks() {
             ResourceSelection::All => vec![ROOT.to_owned()],
             ResourceSelection::Only(ids) => ids,
         },
+        setup_type: integration.setup_type,
     };
 
     assert!(acl.is_allowed(&principal, "Magento_Sales::sales"));

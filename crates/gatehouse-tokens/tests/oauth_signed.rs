@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use gatehouse_acl::{Principal, ROOT};
-use gatehouse_domain::{Clock, ErrorClass, IntegrationStatus};
+use gatehouse_domain::{Clock, ErrorClass, IntegrationStatus, SetupType};
 use gatehouse_tokens::integration::{Activation, ResourceSelection};
 use gatehouse_tokens::oauth::{OAuthService, OAuthSettings};
 
@@ -73,6 +73,7 @@ fn signed_request_authenticates_the_integration(h: &Harness) {
         Principal::Integration {
             integration_id: integration.id,
             resources: vec![ROOT.to_owned()],
+            setup_type: SetupType::Manual,
         }
     );
 }
@@ -111,6 +112,7 @@ fn integration_resources_come_with_the_principal(h: &Harness) {
         Principal::Integration {
             integration_id: created.id,
             resources: vec!["Magento_Sales::sales".to_owned()],
+            setup_type: SetupType::Manual,
         }
     );
 }
@@ -376,6 +378,7 @@ fn a_new_grant_applies_at_once(h: &Harness) {
         Principal::Integration {
             integration_id: integration.id,
             resources: vec!["Magento_Sales::sales".to_owned()],
+            setup_type: SetupType::Manual,
         }
     );
 }

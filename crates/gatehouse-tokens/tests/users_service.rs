@@ -926,6 +926,7 @@ fn integration_bearer_needs_the_setting(store: Arc<dyn Store>) {
         Principal::Integration {
             integration_id: fixture.integration_id,
             resources: vec!["Magento_Catalog::products".to_owned()],
+            setup_type: SetupType::Manual,
         }
     );
 }
@@ -1029,6 +1030,7 @@ fn integration_token_is_found_after_key_rotation(store: Arc<dyn Store>) {
         Principal::Integration {
             integration_id: fixture.integration_id,
             resources: vec!["Magento_Backend::all".to_owned()],
+            setup_type: SetupType::Manual,
         }
     );
     // Admin tokens signed before the rotation still verify, and new ones use the new entry.
