@@ -311,27 +311,13 @@ impl OAuthService {
         let params = check_protocol(&request, Endpoint::RequestToken, &self.settings.policy)?;
         let now = self.ctx.clock.now();
 
-        let Some(consumer) = self.ctx.store.consumer_by_key(&params.consumer_key)? else {
-            self.dummy_signature_check(&request, parts, &params, None);
-            return Err(refused(
-                ErrorClass::Authentication,
-                messages::UNKNOWN_CONSUMER,
-            ));
-        };
+        let consumer = self.signing_consumer(&request, parts, &params, None)?;
 
         check_timestamp(params.timestamp, now, &self.settings.policy)?;
         self.check_consumer_window(&consumer, now)?;
 
         let consumer_secret = self.consumer_secret(&consumer)?;
-        verify_signature(
-            &request,
-            parts,
-            &params,
-            consumer_secret.expose(),
-            None,
-            &self.settings.policy,
-        )?;
-        self.record_nonce(consumer.id, &params)?;
+        self.verify_and_record(&request, parts, &params, &consumer, &consumer_secret, None)?;
 
         // Item 9: the consumer's row must still be the verifier created at activation.
         let Some(token) = self.ctx.store.token_by_consumer(consumer.id)? else {
@@ -365,13 +351,7 @@ impl OAuthService {
         let params = check_protocol(&request, Endpoint::AccessToken, &self.settings.policy)?;
         let now = self.ctx.clock.now();
 
-        let Some(consumer) = self.ctx.store.consumer_by_key(&params.consumer_key)? else {
-            self.dummy_signature_check(&request, parts, &params, Some(DUMMY_SECRET));
-            return Err(refused(
-                ErrorClass::Authentication,
-                messages::UNKNOWN_CONSUMER,
-            ));
-        };
+        let consumer = self.signing_consumer(&request, parts, &params, Some(DUMMY_SECRET))?;
 
         check_timestamp(params.timestamp, now, &self.settings.policy)?;
         self.check_consumer_window(&consumer, now)?;
@@ -379,13 +359,7 @@ impl OAuthService {
         // The request token: it exists, is this consumer's, is still a request token, and the
         // verifier posted at activation matches.
         let consumer_secret = self.consumer_secret(&consumer)?;
-        let Some(token) = self.find_token(params.token.as_ref())? else {
-            self.dummy_signature_check(&request, parts, &params, Some(DUMMY_SECRET));
-            return Err(refused(
-                ErrorClass::Authentication,
-                messages::TOKEN_DOES_NOT_EXIST,
-            ));
-        };
+        let token = self.presented_token(&request, parts, &params)?;
         if token.owner != TokenOwner::Consumer(consumer.id) {
             return Err(refused(
                 ErrorClass::Authentication,
@@ -401,15 +375,14 @@ impl OAuthService {
         self.check_verifier(params.verifier.as_deref(), token.verifier_digest.as_ref())?;
 
         let token_secret = self.token_secret(&token)?;
-        verify_signature(
+        self.verify_and_record(
             &request,
             parts,
             &params,
-            consumer_secret.expose(),
-            Some(token_secret.expose()),
-            &self.settings.policy,
+            &consumer,
+            &consumer_secret,
+            Some(&token_secret),
         )?;
-        self.record_nonce(consumer.id, &params)?;
 
         // The integration is marked Active before the row is converted, not after: if the
         // process dies between the two writes, the request token is still there and the
@@ -458,24 +431,12 @@ impl OAuthService {
         // meanwhile.
         let generation = self.cache.generation();
 
-        let Some(consumer) = self.ctx.store.consumer_by_key(&params.consumer_key)? else {
-            self.dummy_signature_check(&request, parts, &params, Some(DUMMY_SECRET));
-            return Err(refused(
-                ErrorClass::Authentication,
-                messages::UNKNOWN_CONSUMER,
-            ));
-        };
+        let consumer = self.signing_consumer(&request, parts, &params, Some(DUMMY_SECRET))?;
 
         check_timestamp(params.timestamp, now, &self.settings.policy)?;
 
         let consumer_secret = self.consumer_secret(&consumer)?;
-        let Some(token) = self.find_token(params.token.as_ref())? else {
-            self.dummy_signature_check(&request, parts, &params, Some(DUMMY_SECRET));
-            return Err(refused(
-                ErrorClass::Authentication,
-                messages::TOKEN_DOES_NOT_EXIST,
-            ));
-        };
+        let token = self.presented_token(&request, parts, &params)?;
         if token.owner != TokenOwner::Consumer(consumer.id) {
             return Err(refused(
                 ErrorClass::Authentication,
@@ -496,15 +457,14 @@ impl OAuthService {
         }
 
         let token_secret = self.token_secret(&token)?;
-        verify_signature(
+        self.verify_and_record(
             &request,
             parts,
             &params,
-            consumer_secret.expose(),
-            Some(token_secret.expose()),
-            &self.settings.policy,
+            &consumer,
+            &consumer_secret,
+            Some(&token_secret),
         )?;
-        self.record_nonce(consumer.id, &params)?;
 
         let principal = self.principal_of(consumer.id)?;
         if let Some(key) = cache_key {
@@ -639,6 +599,71 @@ impl OAuthService {
     }
 
     /// Records the request's nonce; the store makes check-and-record one atomic step.
+    /// The consumer whose key signed the request. An unknown key is refused after a signature
+    /// check against a dummy secret (with `dummy_token_secret` where the endpoint signs with a
+    /// token), so that the refusal takes as long as a real check.
+    fn signing_consumer(
+        &self,
+        request: &OAuthRequest,
+        parts: &RequestParts<'_>,
+        params: &ProtocolParams,
+        dummy_token_secret: Option<&str>,
+    ) -> Result<Consumer, TokensError> {
+        match self.ctx.store.consumer_by_key(&params.consumer_key)? {
+            Some(consumer) => Ok(consumer),
+            None => {
+                self.dummy_signature_check(request, parts, params, dummy_token_secret);
+                Err(refused(
+                    ErrorClass::Authentication,
+                    messages::UNKNOWN_CONSUMER,
+                ))
+            }
+        }
+    }
+
+    /// The token row of the request's `oauth_token`. One that does not exist is refused after
+    /// a dummy signature check, as [`Self::signing_consumer`] refuses an unknown key.
+    fn presented_token(
+        &self,
+        request: &OAuthRequest,
+        parts: &RequestParts<'_>,
+        params: &ProtocolParams,
+    ) -> Result<Token, TokensError> {
+        match self.find_token(params.token.as_ref())? {
+            Some(token) => Ok(token),
+            None => {
+                self.dummy_signature_check(request, parts, params, Some(DUMMY_SECRET));
+                Err(refused(
+                    ErrorClass::Authentication,
+                    messages::TOKEN_DOES_NOT_EXIST,
+                ))
+            }
+        }
+    }
+
+    /// Verifies the signature with the consumer's secret (and the token's, where one signs),
+    /// then records the nonce: a replay is refused only once the request is known to be the
+    /// consumer's.
+    fn verify_and_record(
+        &self,
+        request: &OAuthRequest,
+        parts: &RequestParts<'_>,
+        params: &ProtocolParams,
+        consumer: &Consumer,
+        consumer_secret: &Secret,
+        token_secret: Option<&Secret>,
+    ) -> Result<(), TokensError> {
+        verify_signature(
+            request,
+            parts,
+            params,
+            consumer_secret.expose(),
+            token_secret.map(Secret::expose),
+            &self.settings.policy,
+        )?;
+        self.record_nonce(consumer.id, params)
+    }
+
     fn record_nonce(
         &self,
         consumer_id: ConsumerId,
