@@ -72,10 +72,11 @@ fn mariadb_a_database_down_gives_503_and_service_resumes() {
 /// that TCP keeps alive) must still give 503s within the pool timeout: every service call has
 /// a deadline in the adapter (`service_deadline`, set to the pool timeout by the binary).
 ///
-/// FIXME: the blocking threads whose queries were in flight stay held until the database
-/// answers again, because the drivers' connections have no read timeout; a long stall with
-/// many clients could hold them all. Connection-level timeouts set by gatehouse-diesel (libpq
-/// `tcp_user_timeout` and keepalives, MySQL read and write timeouts) would free them.
+/// The blocking threads whose queries were in flight stay held until the driver gives up.
+/// PostgreSQL connections carry keepalives of seconds (see gatehouse-diesel's
+/// `tests/keepalive.rs`), which end them in a real partition, but not here: the proxy's own
+/// kernel answers the probes. FIXME: MySQL connections have no such setting (diesel's MySQL URL
+/// takes no timeout options); a long stall with many clients could hold all their threads.
 #[test]
 fn postgres_a_silent_database_gives_503_and_service_resumes() {
     outage(Backend::Postgres, Fault::Silent);

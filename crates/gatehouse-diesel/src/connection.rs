@@ -90,7 +90,8 @@ impl DatabaseUrl {
                 let rest = &url["sqlite:".len()..];
                 rest.strip_prefix("//").unwrap_or(rest).to_owned()
             }
-            Backend::Postgres | Backend::Mysql => url.to_owned(),
+            Backend::Postgres => with_postgres_keepalives(url),
+            Backend::Mysql => url.to_owned(),
         };
         if target.is_empty() {
             return Err(Error::MissingSqlitePath);
@@ -116,6 +117,39 @@ impl DatabaseUrl {
             Backend::Mysql => MysqlConnection::establish(&self.target).map(AnyConnection::Mysql),
         }
     }
+}
+
+/// TCP keepalive settings libpq is given unless the URL sets its own: a connection whose
+/// server has gone silent without closing it (a partition, a host that froze) is probed after
+/// 10 s without traffic and declared dead after three unanswered probes 5 s apart. That frees a
+/// thread waiting for a query's answer after about 25 s, where the system's default (two
+/// hours before the first probe) would hold it. A server that answers slowly but is reachable
+/// acknowledges the probes, so long queries are not cut short.
+const POSTGRES_KEEPALIVES: [(&str, &str); 3] = [
+    ("keepalives_idle", "10"),
+    ("keepalives_interval", "5"),
+    ("keepalives_count", "3"),
+];
+
+/// `url` with each of [`POSTGRES_KEEPALIVES`] its query does not set appended.
+fn with_postgres_keepalives(url: &str) -> String {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let sets = |name: &str| {
+        query
+            .split('&')
+            .any(|pair| pair.split_once('=').map_or(pair, |(key, _)| key) == name)
+    };
+    let mut target = url.to_owned();
+    for (name, value) in POSTGRES_KEEPALIVES {
+        if sets(name) {
+            continue;
+        }
+        target.push(if target.contains('?') { '&' } else { '?' });
+        target.push_str(name);
+        target.push('=');
+        target.push_str(value);
+    }
+    target
 }
 
 impl fmt::Debug for DatabaseUrl {
@@ -256,7 +290,10 @@ mod tests {
         for url in ["postgres://u@h/db", "postgresql://u@h/db"] {
             let parsed = DatabaseUrl::parse(url).unwrap();
             assert_eq!(parsed.backend, Backend::Postgres);
-            assert_eq!(parsed.target, url);
+            assert_eq!(
+                parsed.target,
+                format!("{url}?keepalives_idle=10&keepalives_interval=5&keepalives_count=3")
+            );
         }
         assert_eq!(
             DatabaseUrl::parse("mysql://root@127.0.0.1/x")
@@ -264,6 +301,36 @@ mod tests {
                 .backend,
             Backend::Mysql
         );
+    }
+
+    #[test]
+    fn postgres_urls_get_the_keepalives_they_do_not_set() {
+        for (url, expected) in [
+            (
+                "postgres://u@h/db?sslmode=disable",
+                "postgres://u@h/db?sslmode=disable&keepalives_idle=10&keepalives_interval=5\
+                 &keepalives_count=3",
+            ),
+            (
+                "postgres://u@h/db?keepalives_idle=60&keepalives_count=9",
+                "postgres://u@h/db?keepalives_idle=60&keepalives_count=9&keepalives_interval=5",
+            ),
+            (
+                "postgres://u@h/db?keepalives_idle=1&keepalives_interval=2&keepalives_count=3",
+                "postgres://u@h/db?keepalives_idle=1&keepalives_interval=2&keepalives_count=3",
+            ),
+            // A name that merely starts like one of them is another parameter.
+            (
+                "postgres://u@h/db?keepalives=1&keepalives_idlex=1",
+                "postgres://u@h/db?keepalives=1&keepalives_idlex=1&keepalives_idle=10\
+                 &keepalives_interval=5&keepalives_count=3",
+            ),
+        ] {
+            assert_eq!(DatabaseUrl::parse(url).unwrap().target, expected, "{url}");
+        }
+        // MySQL's driver takes no such setting in its URL; the URL is left as it is.
+        let mysql = "mysql://root@127.0.0.1/x";
+        assert_eq!(DatabaseUrl::parse(mysql).unwrap().target, mysql);
     }
 
     #[test]
