@@ -395,8 +395,9 @@ impl DieselStore {
 }
 
 impl NonceRepository for DieselStore {
-    /// Concurrent calls of one process share a transaction (see [`crate::group_commit`]);
-    /// each nonce is still its own insert, answered by the database.
+    /// Concurrent calls of one process share a transaction (group commit: the first caller
+    /// commits for those who arrived meanwhile); each nonce is still its own insert, answered by
+    /// the database.
     fn record_nonce(
         &self,
         consumer_id: ConsumerId,
@@ -412,8 +413,7 @@ impl NonceRepository for DieselStore {
             .submit(queued, |batch| self.commit_nonces(batch))
     }
 
-    /// The records share one transaction (PostgreSQL: one statement); see
-    /// [`DieselStore::commit_nonces`].
+    /// The records share one transaction (PostgreSQL: one statement).
     fn record_nonces(&self, records: &[NonceUse]) -> Vec<StorageResult<NonceOutcome>> {
         let batch: Vec<QueuedNonce> = records
             .iter()
