@@ -62,7 +62,8 @@ macro_rules! credential_value {
         impl $name {
             /// Checks `value` against the reference's rule: exactly 32 visible ASCII characters.
             pub fn parse(value: &str) -> Result<Self, ValueError> {
-                if value.chars().count() != CREDENTIAL_LENGTH || !is_visible_ascii(value) {
+                // Visible ASCII has one byte per character, so the byte length is the count.
+                if value.len() != CREDENTIAL_LENGTH || !is_visible_ascii(value) {
                     return Err($error);
                 }
                 Ok(Self(value.to_owned()))
