@@ -287,6 +287,15 @@ mod tests {
             Verifier::parse("abcdefghijklmnopqrstuvwxyz01234 "),
             Err(ValueError::VerifierLength)
         );
+        // 32 characters, but not ASCII; and 32 bytes of 16 characters.
+        assert_eq!(
+            ConsumerKey::parse(&"é".repeat(32)),
+            Err(ValueError::ConsumerKeyLength)
+        );
+        assert_eq!(
+            ConsumerKey::parse(&"é".repeat(16)),
+            Err(ValueError::ConsumerKeyLength)
+        );
     }
 
     #[test]
