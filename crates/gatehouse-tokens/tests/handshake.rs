@@ -20,7 +20,7 @@ use gatehouse_tokens::TokensError;
 
 use support::client::{Client, ACCESS_URL, API_URL, REQUEST_URL};
 use support::http::{Behaviour, EndpointStandIn, TcpPoster};
-use support::{assert_refused, Harness};
+use support::{assert_refused, assert_replay_refused, Harness};
 
 on_every_store!(
     full_handshake_over_http,
@@ -155,13 +155,9 @@ fn full_handshake_over_http(h: &Harness) {
     );
 
     // A replay of that request is refused.
-    assert_refused(
+    assert_replay_refused(
         h.oauth.authenticate_signed(&request.parts()),
-        ErrorClass::Authentication,
-        &format!(
-            "The nonce is already being used by the consumer with ID {}",
-            integration.consumer_id.unwrap()
-        ),
+        integration.consumer_id.unwrap(),
     );
 }
 
@@ -182,11 +178,7 @@ fn handshake_refusals_use_the_reference_words(h: &Harness) {
     h.oauth.request_token(&replay.parts()).unwrap();
     let other_key = gatehouse_domain::ConsumerKey::parse(&other.consumer_key).unwrap();
     let other_id = h.store.consumer_by_key(&other_key).unwrap().unwrap().id;
-    assert_refused(
-        h.oauth.request_token(&replay.parts()),
-        ErrorClass::Authentication,
-        &format!("The nonce is already being used by the consumer with ID {other_id}"),
-    );
+    assert_replay_refused(h.oauth.request_token(&replay.parts()), other_id);
 
     // The wrong verifier: the other integration's.
     assert_refused(

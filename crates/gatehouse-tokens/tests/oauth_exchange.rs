@@ -14,7 +14,7 @@ use gatehouse_tokens::oauth::TokenPair;
 use support::client::{
     fresh_nonce, raw_header, Client, OwnedRequest, RecordingPoster, ACCESS_URL, REQUEST_URL, SHOP,
 };
-use support::{assert_refused, Harness};
+use support::{assert_refused, assert_replay_refused, Harness};
 
 on_every_store!(
     request_token_turns_the_verifier_row_into_a_request_token,
@@ -304,14 +304,7 @@ fn reused_nonce_is_refused(h: &Harness) {
     let request = posted.client.sign_now(h, "POST", REQUEST_URL);
     h.oauth.request_token(&request.parts()).unwrap();
 
-    assert_refused(
-        h.oauth.request_token(&request.parts()),
-        ErrorClass::Authentication,
-        &format!(
-            "The nonce is already being used by the consumer with ID {}",
-            posted.consumer_id
-        ),
-    );
+    assert_replay_refused(h.oauth.request_token(&request.parts()), posted.consumer_id);
 }
 
 fn second_request_token_is_refused(h: &Harness) {

@@ -16,7 +16,7 @@ use gatehouse_tokens::integration::{Activation, ResourceSelection};
 use gatehouse_tokens::oauth::{OAuthService, OAuthSettings};
 
 use support::client::{fresh_nonce, raw_header, Client, OwnedRequest, RecordingPoster, API_URL};
-use support::{assert_refused, input, Harness};
+use support::{assert_refused, assert_replay_refused, input, Harness};
 
 on_every_store!(
     signed_request_authenticates_the_integration,
@@ -251,13 +251,9 @@ fn replayed_request_is_refused(h: &Harness) {
     let request = client.sign_now(h, "GET", API_URL);
     h.oauth.authenticate_signed(&request.parts()).unwrap();
 
-    assert_refused(
+    assert_replay_refused(
         h.oauth.authenticate_signed(&request.parts()),
-        ErrorClass::Authentication,
-        &format!(
-            "The nonce is already being used by the consumer with ID {}",
-            integration.consumer_id.unwrap()
-        ),
+        integration.consumer_id.unwrap(),
     );
 }
 
@@ -406,13 +402,9 @@ fn cached_credentials_still_check_signature_nonce_and_timestamp(h: &Harness) {
     h.oauth.authenticate_signed(&request.parts()).unwrap();
 
     // The same request again: the cache answers the look-ups, the nonce store refuses it.
-    assert_refused(
+    assert_replay_refused(
         h.oauth.authenticate_signed(&request.parts()),
-        ErrorClass::Authentication,
-        &format!(
-            "The nonce is already being used by the consumer with ID {}",
-            integration.consumer_id.unwrap()
-        ),
+        integration.consumer_id.unwrap(),
     );
 
     let (token, _) = client.token.clone().unwrap();

@@ -155,6 +155,18 @@ pub fn assert_refused<T: std::fmt::Debug>(
     }
 }
 
+/// Asserts the reference's refusal of a nonce the consumer `consumer_id` has already used.
+pub fn assert_replay_refused<T: std::fmt::Debug>(
+    result: Result<T, TokensError>,
+    consumer_id: impl std::fmt::Display,
+) {
+    assert_refused(
+        result,
+        ErrorClass::Authentication,
+        &format!("The nonce is already being used by the consumer with ID {consumer_id}"),
+    );
+}
+
 /// Runs each named test function (taking `&Harness`) once per store backend, as
 /// `<backend>::<test>`.
 macro_rules! on_every_store {
