@@ -598,7 +598,6 @@ impl OAuthService {
         Ok(())
     }
 
-    /// Records the request's nonce; the store makes check-and-record one atomic step.
     /// The consumer whose key signed the request. An unknown key is refused after a signature
     /// check against a dummy secret (with `dummy_token_secret` where the endpoint signs with a
     /// token), so that the refusal takes as long as a real check.
@@ -664,6 +663,7 @@ impl OAuthService {
         self.record_nonce(consumer.id, params)
     }
 
+    /// Records the request's nonce; the store makes check-and-record one atomic step.
     fn record_nonce(
         &self,
         consumer_id: ConsumerId,
