@@ -12,11 +12,11 @@ use std::path::PathBuf;
 
 use gatehouse_acl::{Acl, Principal, ResourceTree, ROOT};
 use gatehouse_domain::{ErrorClass, IntegrationStatus, SetupType};
-use gatehouse_tokens::integration::{config_grant, Activation, ResourceSelection, SyncReport};
+use gatehouse_tokens::integration::{config_grant, ResourceSelection, SyncReport};
 use gatehouse_tokens::integration_config::{load_integration_files, ConfigIntegration};
 use gatehouse_tokens::TokensError;
 
-use support::client::{Client, RecordingPoster, API_URL};
+use support::client::{Client, API_URL};
 use support::{assert_refused, input, Harness};
 
 on_every_store!(
@@ -237,20 +237,7 @@ fn config_integrations_may_use_the_ancestors_of_their_resources(h: &Harness) {
         .sync_config_files(&[fixture("integration.xml")])
         .unwrap();
     let reporting = h.integrations.find_by_name("Reporting").unwrap().unwrap();
-    let Activation::Activated {
-        consumer_key,
-        consumer_secret,
-        access_token,
-        access_token_secret,
-    } = h
-        .integrations
-        .activate(reporting.id, &RecordingPoster::default(), "http://shop/")
-        .unwrap()
-    else {
-        panic!("an integration without endpoint is activated at once");
-    };
-    let client = Client::new(consumer_key.as_str(), consumer_secret.expose())
-        .with_token(access_token.as_str(), access_token_secret.expose());
+    let client = Client::activated(h, reporting.id);
 
     let principal = h
         .oauth

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use gatehouse_acl::{Principal, ROOT};
 use gatehouse_domain::{Clock, ErrorClass, IntegrationStatus, SetupType};
-use gatehouse_tokens::integration::{Activation, ResourceSelection};
+use gatehouse_tokens::integration::ResourceSelection;
 use gatehouse_tokens::oauth::{OAuthService, OAuthSettings};
 
 use support::client::{fresh_nonce, raw_header, Client, OwnedRequest, RecordingPoster, API_URL};
@@ -43,20 +43,7 @@ on_every_store!(
 /// An integration activated without endpoint, and a client holding its access token.
 fn active_client(h: &Harness, name: &str) -> (gatehouse_domain::Integration, Client) {
     let integration = h.create_integration(name, None);
-    let Activation::Activated {
-        consumer_key,
-        consumer_secret,
-        access_token,
-        access_token_secret,
-    } = h
-        .integrations
-        .activate(integration.id, &RecordingPoster::default(), "http://shop/")
-        .unwrap()
-    else {
-        panic!("an integration without endpoint is activated at once");
-    };
-    let client = Client::new(consumer_key.as_str(), consumer_secret.expose())
-        .with_token(access_token.as_str(), access_token_secret.expose());
+    let client = Client::activated(h, integration.id);
     (h.reload(integration.id), client)
 }
 
@@ -87,20 +74,7 @@ fn integration_resources_come_with_the_principal(h: &Harness) {
             ResourceSelection::Only(vec!["Magento_Sales::sales".to_owned()]),
         ))
         .unwrap();
-    let Activation::Activated {
-        consumer_key,
-        consumer_secret,
-        access_token,
-        access_token_secret,
-    } = h
-        .integrations
-        .activate(created.id, &RecordingPoster::default(), "http://shop/")
-        .unwrap()
-    else {
-        panic!("activated at once");
-    };
-    let client = Client::new(consumer_key.as_str(), consumer_secret.expose())
-        .with_token(access_token.as_str(), access_token_secret.expose());
+    let client = Client::activated(h, created.id);
 
     let principal = h
         .oauth

@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use gatehouse_domain::error::BoxError;
-use gatehouse_domain::Clock;
+use gatehouse_domain::{Clock, IntegrationId};
 use gatehouse_oauth1::{form_urlencode, percent_encode, RequestParts, SignatureMethod, Signer};
-use gatehouse_tokens::integration::CredentialPoster;
+use gatehouse_tokens::integration::{Activation, CredentialPoster};
 
 use super::Harness;
 
@@ -148,6 +148,25 @@ impl Client {
             request.body = form_urlencode(form).into_bytes();
         }
         request
+    }
+
+    /// Activates `integration_id`, which has no endpoint, and holds the four credentials the
+    /// activation answers.
+    pub fn activated(h: &Harness, integration_id: IntegrationId) -> Client {
+        let Activation::Activated {
+            consumer_key,
+            consumer_secret,
+            access_token,
+            access_token_secret,
+        } = h
+            .integrations
+            .activate(integration_id, &RecordingPoster::default(), "http://shop/")
+            .expect("the activation succeeds")
+        else {
+            panic!("an integration without endpoint is activated at once");
+        };
+        Client::new(consumer_key.as_str(), consumer_secret.expose())
+            .with_token(access_token.as_str(), access_token_secret.expose())
     }
 
     /// A request signed now (by the harness clock) with a fresh nonce.
