@@ -1207,18 +1207,7 @@ mod tests {
                 .map(|p| p.value),
             Some(&b"\xff+"[..])
         );
-        let error = crate::check_protocol(
-            &request,
-            crate::Endpoint::RequestToken,
-            &crate::Policy::default(),
-        )
-        .unwrap_err();
-        assert_eq!(
-            error,
-            OAuth1Error::MalformedParameter {
-                name: "oauth_nonce".into()
-            }
-        );
+        assert_nonce_is_malformed(&request, header);
 
         // A bad escape is refused, after the syntax of the rest of the header is checked.
         for (header, reason) in [
@@ -1236,6 +1225,32 @@ mod tests {
             let error = OAuthRequest::collect(&parts(Some(header), "", b"")).unwrap_err();
             assert_eq!(error, OAuth1Error::MalformedHeader { reason }, "{header}");
         }
+    }
+
+    /// Every collected name and value, in order.
+    fn pairs_of(request: &OAuthRequest) -> Vec<(Vec<u8>, Vec<u8>)> {
+        request
+            .parameters()
+            .map(|p| (p.name.to_vec(), p.value.to_vec()))
+            .collect()
+    }
+
+    /// The protocol check refuses the request's `oauth_nonce` as malformed (not UTF-8).
+    #[track_caller]
+    fn assert_nonce_is_malformed(request: &OAuthRequest, input: impl fmt::Debug) {
+        let error = crate::check_protocol(
+            request,
+            crate::Endpoint::RequestToken,
+            &crate::Policy::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            OAuth1Error::MalformedParameter {
+                name: "oauth_nonce".into()
+            },
+            "{input:?}"
+        );
     }
 
     /// The pairs of a form-encoded text as a plain reference decoder reads them.
@@ -1268,21 +1283,17 @@ mod tests {
             "",
         ] {
             let request = OAuthRequest::collect(&parts(None, query, b"")).unwrap();
-            let collected: Vec<(Vec<u8>, Vec<u8>)> = request
-                .parameters()
-                .map(|p| (p.name.to_vec(), p.value.to_vec()))
-                .collect();
-            assert_eq!(collected, reference_form_pairs(query.as_bytes()), "{query}");
+            assert_eq!(
+                pairs_of(&request),
+                reference_form_pairs(query.as_bytes()),
+                "{query}"
+            );
 
             // The same text as a body (any bytes), with bytes that are not UTF-8 as well.
             let mut body = query.as_bytes().to_vec();
             body.extend_from_slice(b"&q=\xff%41\xfe");
             let request = OAuthRequest::collect(&parts(None, "", &body)).unwrap();
-            let collected: Vec<(Vec<u8>, Vec<u8>)> = request
-                .parameters()
-                .map(|p| (p.name.to_vec(), p.value.to_vec()))
-                .collect();
-            assert_eq!(collected, reference_form_pairs(&body), "{query}");
+            assert_eq!(pairs_of(&request), reference_form_pairs(&body), "{query}");
         }
 
         let request = OAuthRequest::collect(&parts(None, "e=%C3%A9t%C3%A9&n=%FF", b"")).unwrap();
@@ -1298,19 +1309,7 @@ mod tests {
             b"oauth_nonce=a\xc3",
         ] {
             let request = OAuthRequest::collect(&parts(None, "", body)).unwrap();
-            let error = crate::check_protocol(
-                &request,
-                crate::Endpoint::RequestToken,
-                &crate::Policy::default(),
-            )
-            .unwrap_err();
-            assert_eq!(
-                error,
-                OAuth1Error::MalformedParameter {
-                    name: "oauth_nonce".into()
-                },
-                "{body:?}"
-            );
+            assert_nonce_is_malformed(&request, body);
         }
         // A body value that is UTF-8 is read as text, though the body is not known to be.
         let request =
