@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use gatehouse_domain::{
-    AclRepository, IntegrationId, NewRole, Role, SetupType, StorageError, UserType,
+    AclRepository, IntegrationId, NewRole, Role, SetupType, StorageError, StorageResult, UserType,
 };
 
 use crate::check::Principal;
@@ -64,11 +64,7 @@ impl<'a, R: AclRepository + ?Sized> Grants<'a, R> {
 
     /// The granted resource ids, sorted; empty when the integration has no role.
     pub fn resources_of(&self, integration_id: IntegrationId) -> Result<Vec<String>, AclError> {
-        let Some(role) = self.role(integration_id)? else {
-            return Ok(Vec::new());
-        };
-
-        Ok(self.repo.role_resources(role.id)?)
+        Ok(granted_resources(self.repo, integration_id)?)
     }
 
     /// Whether the integration is granted every resource (its grant holds the root).
@@ -92,11 +88,11 @@ impl<'a, R: AclRepository + ?Sized> Grants<'a, R> {
         integration_id: IntegrationId,
         setup_type: SetupType,
     ) -> Result<Principal, AclError> {
-        Ok(Principal::Integration {
+        Ok(integration_principal(
+            self.repo,
             integration_id,
-            resources: self.resources_of(integration_id)?,
             setup_type,
-        })
+        )?)
     }
 
     fn role(&self, integration_id: IntegrationId) -> Result<Option<Role>, AclError> {
@@ -126,5 +122,31 @@ impl<'a, R: AclRepository + ?Sized> Grants<'a, R> {
             }),
             Err(error) => Err(error.into()),
         }
+    }
+}
+
+/// An integration as a caller, with the grant stored for it in `repo`: what
+/// [`Grants::principal`] answers, for callers that hold no resource tree (reading a stored
+/// grant needs none). `setup_type` is how the integration was made.
+pub fn integration_principal<R: AclRepository + ?Sized>(
+    repo: &R,
+    integration_id: IntegrationId,
+    setup_type: SetupType,
+) -> StorageResult<Principal> {
+    Ok(Principal::Integration {
+        integration_id,
+        resources: granted_resources(repo, integration_id)?,
+        setup_type,
+    })
+}
+
+/// The resource ids granted to the integration, sorted; empty when it has no role.
+fn granted_resources<R: AclRepository + ?Sized>(
+    repo: &R,
+    integration_id: IntegrationId,
+) -> StorageResult<Vec<String>> {
+    match repo.role_for_user(UserType::Integration, integration_id.0)? {
+        Some(role) => repo.role_resources(role.id),
+        None => Ok(Vec::new()),
     }
 }

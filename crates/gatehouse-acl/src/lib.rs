@@ -18,7 +18,7 @@ mod tree;
 
 pub use check::{unauthorized_message, Acl, Principal};
 pub use error::AclError;
-pub use grants::Grants;
+pub use grants::{integration_principal, Grants};
 pub use lines::LineIndex;
 pub use parse::{is_valid_resource_id, MAX_DEPTH};
 pub use tree::{ResourceNode, ResourceTree};

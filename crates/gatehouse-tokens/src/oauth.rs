@@ -31,12 +31,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gatehouse_acl::Principal;
+use gatehouse_acl::{integration_principal, Principal};
 use gatehouse_domain::random::CREDENTIAL_LENGTH;
 use gatehouse_domain::{
     Consumer, ConsumerId, ConsumerKey, Digest, ErrorClass, IntegrationStatus, Message, NewConsumer,
     NewToken, NonceOutcome, NonceUse, Secret, StorageResult, Token, TokenConversion, TokenKind,
-    TokenOwner, TokenValue, UserType, Verifier,
+    TokenOwner, TokenValue, Verifier,
 };
 use gatehouse_oauth1::{
     check_protocol, check_timestamp, verify_signature, Endpoint, OAuthRequest, Policy,
@@ -548,20 +548,11 @@ impl OAuthService {
         if integration.status != IntegrationStatus::Active {
             return Ok(Principal::Guest);
         }
-        // The grant is read from the role as stored; no resource tree is needed for that.
-        let resources = match self
-            .ctx
-            .store
-            .role_for_user(UserType::Integration, integration.id.0)?
-        {
-            Some(role) => self.ctx.store.role_resources(role.id)?,
-            None => Vec::new(),
-        };
-        Ok(Principal::Integration {
-            integration_id: integration.id,
-            resources,
-            setup_type: integration.setup_type,
-        })
+        Ok(integration_principal(
+            self.ctx.store.as_ref(),
+            integration.id,
+            integration.setup_type,
+        )?)
     }
 
     /// Runs verifier → request → access at once on the server, for activation without an

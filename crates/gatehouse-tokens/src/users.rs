@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use gatehouse_acl::Principal;
+use gatehouse_acl::{integration_principal, Principal};
 use gatehouse_domain::{
     AdminId, AdminUser, Customer, CustomerId, ErrorClass, IntegrationStatus, Message, NewAdminUser,
     NewCustomer, StorageError, TokenKind, TokenOwner, TokenRevocation, TokenValue, UserType,
@@ -517,15 +517,11 @@ impl UserTokenService {
             .filter(|integration| integration.status == IntegrationStatus::Active)
             .ok_or_else(|| authentication(Message::new(INTEGRATION_NOT_ACTIVE)))?;
 
-        let resources = match store.role_for_user(UserType::Integration, integration.id.0)? {
-            Some(role) => store.role_resources(role.id)?,
-            None => Vec::new(),
-        };
-        Ok(Principal::Integration {
-            integration_id: integration.id,
-            resources,
-            setup_type: integration.setup_type,
-        })
+        Ok(integration_principal(
+            store,
+            integration.id,
+            integration.setup_type,
+        )?)
     }
 }
 
